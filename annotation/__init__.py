@@ -1,0 +1,1 @@
+"""Label Studio side of the flow: tasks out, annotations back, and the embedded server."""

@@ -1,0 +1,140 @@
+"""The `builder` command line: thin commands that validate, show progress and call the library."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from builder.ingest import DEFAULT_MAX_CHARS, discover
+from builder.store import Workspace
+
+app = typer.Typer(
+    help="Build annotated Indonesian news NER/event datasets: ingest → pre-label → Label Studio → release.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+eval_app = typer.Typer(help="Measure the pipeline against reference data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+console = Console()
+err = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    Path,
+    typer.Option(
+        "--workspace", "-w", envvar="BUILDER_WORKSPACE", file_okay=False,
+        help="Directory holding articles, sentences, snapshots and reports.",
+    ),
+]
+SHOWN_PROBLEMS = 20
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"), console=err, transient=True,
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories of .txt, .html/.htm and .jsonl articles.")],
+    workspace: WorkspaceOption = Path("workspace"),
+    max_chars: Annotated[int, typer.Option(min=1, help="Skip a page (or JSONL record) longer than this.")] = DEFAULT_MAX_CHARS,
+) -> None:
+    """Read, clean and segment articles into the workspace (Parquet), reporting what was skipped."""
+    from builder.pipeline import ingest as run_ingest
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        err.print(f"[red]No such file or directory: {', '.join(missing)}[/red]")
+        raise typer.Exit(2)
+    files = list(discover(paths))
+    with _progress() as progress:
+        task = progress.add_task("Ingesting", total=len(files), current="")
+
+        def on_file(path: Path) -> None:
+            progress.update(task, advance=1, current=path.name)
+
+        summary = run_ingest(files, workspace=Workspace(workspace), max_chars=max_chars, on_file=on_file)
+
+    table = Table(title=f"Ingest {summary.run_id}", show_header=False)
+    for name, value in (("files read", summary.files), ("articles", summary.articles),
+                        ("sentences", summary.sentences), ("tokens", summary.tokens),
+                        ("skipped", len(summary.skipped)), ("notices", len(summary.notices))):
+        table.add_row(name, f"{value:,}")
+    for kind, count in sorted(summary.skipped_by_kind().items()):
+        table.add_row(f"  skipped: {kind}", f"{count:,}")
+    for reason, count in sorted(summary.removed_lines.items()):
+        table.add_row(f"  lines removed: {reason}", f"{count:,}")
+    console.print(table)
+    for problem in (summary.skipped + summary.notices)[:SHOWN_PROBLEMS]:
+        colour = "yellow" if problem in summary.notices else "red"
+        err.print(f"[{colour}]{problem.kind}[/{colour}] {problem.message}", highlight=False, soft_wrap=True)
+    hidden = len(summary.skipped) + len(summary.notices) - SHOWN_PROBLEMS
+    if hidden > 0:
+        err.print(f"... and {hidden} more in the report")
+    for output in summary.outputs:
+        console.print(f"wrote {output}", highlight=False)
+    if summary.articles == 0 and summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(workspace: WorkspaceOption = Path("workspace")) -> None:
+    """Counts of what the workspace holds."""
+    ws = Workspace(workspace)
+    if not ws.root.is_dir():
+        err.print(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+        raise typer.Exit(1)
+    table = Table(title=f"Workspace {ws.root}", show_header=False)
+    table.add_row("articles", f"{ws.count_rows(ws.articles_dir):,}")
+    table.add_row("sentences", f"{ws.count_rows(ws.sentences_dir):,}")
+    table.add_row("ingest runs", f"{len(list(ws.runs_dir.glob('ingest-*.json'))) if ws.runs_dir.is_dir() else 0:,}")
+    console.print(table)
+
+
+@eval_app.command("segments")
+def eval_segments(
+    reference: Annotated[
+        Path, typer.Argument(help="IndoSum directory (dev.*.jsonl) or one JSONL file with `paragraphs`.")
+    ] = Path("../shared/data/raw/indosum-dev"),
+    examples: Annotated[int, typer.Option(help="How many disagreements to show.")] = 10,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures here as JSON.")] = None,
+) -> None:
+    """Sentence-boundary precision/recall/F1 against IndoSum's paragraphs → sentences → tokens."""
+    from builder.eval_segments import indosum_articles, score_boundaries
+
+    if not reference.exists():
+        err.print(f"[red]{reference} does not exist.[/red] Point it at IndoSum JSONL "
+                  "(the shared reference data lives in ../shared/data/raw/indosum-dev).")
+        raise typer.Exit(2)
+    files = sorted(reference.glob("*.jsonl")) if reference.is_dir() else [reference]
+    score = score_boundaries(indosum_articles(files), max_examples=examples)
+    figures = {
+        "reference": str(reference), "articles": score.articles, "paragraphs": score.paragraphs,
+        "reference_sentences": score.reference_sentences, "true_positives": score.true_positives,
+        "false_positives": score.false_positives, "false_negatives": score.false_negatives,
+        "precision": round(score.precision, 4), "recall": round(score.recall, 4), "f1": round(score.f1, 4),
+    }
+    table = Table(title="Sentence boundaries inside paragraphs", show_header=False)
+    for name, value in figures.items():
+        table.add_row(name, str(value))
+    console.print(table)
+    for example in score.examples:
+        console.print(f"{example['kind']}: {example['context']}", highlight=False, markup=False)
+    if json_out is not None:
+        json_out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    """Entry point for `python -m builder`."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

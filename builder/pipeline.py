@@ -1,0 +1,122 @@
+"""Ingest run: files → articles → sentences → workspace Parquet, counting what was skipped."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.clean import RULES_VERSION
+from builder.ingest import DEFAULT_MAX_CHARS, InputError, Notice, discover, read_file
+from builder.model import Article
+from builder.segment import SEGMENTER_VERSION, segment
+from builder.store import ARTICLE_SCHEMA, SENTENCE_SCHEMA, PartWriter, Workspace, article_row, sentence_row
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An input that was skipped or needed attention: where, a short kind, and the message."""
+
+    where: str
+    kind: str
+    message: str
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run read, wrote and skipped."""
+
+    run_id: str
+    files: int = 0
+    articles: int = 0
+    sentences: int = 0
+    tokens: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    removed_lines: Counter[str] = field(default_factory=Counter)
+
+    def skipped_by_kind(self) -> Counter[str]:
+        """How many inputs were skipped for each kind of problem."""
+        return Counter(p.kind for p in self.skipped)
+
+    def to_report(self) -> dict[str, Any]:
+        """The summary as a JSON-ready report."""
+        return {
+            "run_id": self.run_id,
+            "versions": {"clean": RULES_VERSION, "segment": SEGMENTER_VERSION},
+            "files": self.files,
+            "articles": self.articles,
+            "sentences": self.sentences,
+            "tokens": self.tokens,
+            "skipped_by_kind": dict(sorted(self.skipped_by_kind().items())),
+            "skipped": [vars_of(p) for p in self.skipped],
+            "notices": [vars_of(p) for p in self.notices],
+            "removed_lines_by_reason": dict(sorted(self.removed_lines.items())),
+            "outputs": self.outputs,
+        }
+
+
+def vars_of(problem: Problem) -> dict[str, str]:
+    """A Problem as a plain dict."""
+    return {"where": problem.where, "kind": problem.kind, "message": problem.message}
+
+
+def ingest(
+    paths: Iterable[Path],
+    *,
+    workspace: Workspace,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    batch_rows: int = 2048,
+    on_file: Callable[[Path], None] | None = None,
+) -> IngestSummary:
+    """Read, clean and segment every article under `paths` into new workspace parts."""
+    run_id = workspace.new_run_id()
+    summary = IngestSummary(run_id=run_id)
+    seen = workspace.known_articles()
+    articles = PartWriter(workspace.articles_dir / f"part-{run_id}.parquet", ARTICLE_SCHEMA, batch_rows)
+    sentences = PartWriter(workspace.sentences_dir / f"part-{run_id}.parquet", SENTENCE_SCHEMA, batch_rows)
+
+    def notify(notice: Notice) -> None:
+        summary.notices.append(Problem(notice.where, notice.kind, notice.message))
+
+    def accept(article: Article) -> None:
+        content = Article.content_hash(article.body)
+        if content in seen:
+            summary.skipped.append(
+                Problem(article.path, "duplicate", f"same text as {seen[content]}; kept that one")
+            )
+            return
+        seen[content] = article.path
+        articles.add(article_row(article))
+        summary.articles += 1
+        summary.removed_lines.update(r.reason for r in article.removed)
+        for sentence in segment(article):
+            sentences.add(sentence_row(sentence))
+            summary.sentences += 1
+            summary.tokens += len(sentence.tokens)
+
+    try:
+        for path in discover(paths):
+            summary.files += 1
+            if on_file is not None:
+                on_file(path)
+            for outcome in read_file(path, max_chars=max_chars, notify=notify):
+                if isinstance(outcome, InputError):
+                    summary.skipped.append(Problem(outcome.where, outcome.kind, str(outcome)))
+                else:
+                    accept(outcome)
+    except BaseException:
+        articles.abort()
+        sentences.abort()
+        raise
+    for writer in (articles, sentences):
+        if (written := writer.close()) is not None:
+            summary.outputs.append(str(written))
+    summary.outputs.append(str(workspace.write_report(f"ingest-{run_id}", summary.to_report())))
+    return summary
