@@ -47,12 +47,24 @@ def _rule(name: str, pattern: str, max_length: int = 120) -> LineRule:
 LINE_RULES: tuple[LineRule, ...] = (
     _rule("advertisement", r"(advertisement|iklan|ads|sponsored|scroll to (continue|resume) with content)"),
     _rule("read_also", r"(baca juga|baca pula|lihat juga|simak juga|artikel terkait)\s*[:\-–]?.*"),
-    _rule("widget", r"([AaT]\s*){1,3}|[-+]?\s*A\s*[-+]|(share|bagikan|tweet|copy link|salin tautan|komentar)"),
-    _rule("follow", r"(follow|ikuti)\b.*\b(whatsapp|channel|google news|instagram|twitter|tiktok|telegram)\b.*"),
+    _rule(
+        "widget",
+        r"([AaT]\s*){1,3}|[-+]?\s*A\s*[-+]|(share|bagikan|tweet|copy link|salin tautan|komentar|lihat foto)",
+    ),
+    _rule(
+        "follow",
+        r"(follow|ikuti|simak|dapatkan|download|unduh)\b.*\b(whatsapp|channel|google news|instagram|twitter"
+        r"|tiktok|telegram|ponsel\w*|aplikasi|update berita)\b.*",
+    ),
     _rule("topic", r"topik artikel\s*:?.*|(topik|tags?|tagar)\s*:.*|tags?"),
     _rule("related", r"(berita terkait|berita lainnya|rekomendasi|terpopuler|berita terkini|populer)\s*:?"),
     _rule("browse", r"telusuri berita\b.*"),
-    _rule("navigation", r"((indeks|infografis|home|beranda|news|video|foto|terkini|index)\s*)+"),
+    _rule(
+        "navigation",
+        r"((indeks|infografis|home|beranda|news|video|foto|terkini|index|nasional|regional|internasional"
+        r"|megapolitan|daerah|ekonomi|bisnis|olahraga|tekno|hiburan|global|skip to( main)? content)\s*)+"
+        r"|[\w-]+(\.[\w-]+)*\.(com|co\.id|id|net|org)",
+    ),
     _rule("credit", r"(editor|penyunting|penulis|reporter|pewarta|kontributor|sumber)\s*:.*"),
     _rule("copyright", r"(©|copyright\b).*"),
     _rule(

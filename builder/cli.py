@@ -36,6 +36,12 @@ WorkspaceOption = Annotated[
 SHOWN_PROBLEMS = 20
 
 
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print an error (unwrapped, so paths stay whole) and return the exit to raise."""
+    err.print(message, soft_wrap=True, highlight=False)
+    return typer.Exit(code)
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -54,8 +60,7 @@ def ingest(
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        err.print(f"[red]No such file or directory: {', '.join(missing)}[/red]")
-        raise typer.Exit(2)
+        raise fail(f"[red]No such file or directory:[/red] {', '.join(missing)}", 2)
     files = list(discover(paths))
     with _progress() as progress:
         task = progress.add_task("Ingesting", total=len(files), current="")
@@ -92,8 +97,7 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     """Counts of what the workspace holds."""
     ws = Workspace(workspace)
     if not ws.root.is_dir():
-        err.print(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
-        raise typer.Exit(1)
+        raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
     table = Table(title=f"Workspace {ws.root}", show_header=False)
     table.add_row("articles", f"{ws.count_rows(ws.articles_dir):,}")
     table.add_row("sentences", f"{ws.count_rows(ws.sentences_dir):,}")
@@ -113,9 +117,8 @@ def eval_segments(
     from builder.eval_segments import indosum_articles, score_boundaries
 
     if not reference.exists():
-        err.print(f"[red]{reference} does not exist.[/red] Point it at IndoSum JSONL "
-                  "(the shared reference data lives in ../shared/data/raw/indosum-dev).")
-        raise typer.Exit(2)
+        raise fail(f"[red]{reference} does not exist.[/red] Point it at IndoSum JSONL "
+                   "(the shared reference data lives in ../shared/data/raw/indosum-dev).", 2)
     files = sorted(reference.glob("*.jsonl")) if reference.is_dir() else [reference]
     score = score_boundaries(indosum_articles(files), max_examples=examples)
     figures = {

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from lxml.etree import LxmlError
 
 from builder.clean import CleanPage, clean_page, normalise_line
 from builder.dates import normalise_timestamp
@@ -91,7 +93,7 @@ def _article(page: CleanPage, where: str, *, source: str = "", url: str = "", au
         raise InputError(
             where,
             "all_boilerplate",
-            f"nothing is left after cleaning ({len(page.removed)} lines removed: {reasons}); "
+            f"nothing is left after cleaning ({_lines(len(page.removed))} removed: {reasons}); "
             "if this page has real text, the boilerplate rules in builder/clean.py are too eager",
         )
     body = page.body
@@ -111,6 +113,10 @@ def _article(page: CleanPage, where: str, *, source: str = "", url: str = "", au
     )
 
 
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
+
+
 def read_text_page(text: str, where: str) -> Article:
     """A scraped plain-text page (header, body, boilerplate) to an Article."""
     return _article(clean_page(text), where)
@@ -120,38 +126,58 @@ def read_html_page(text: str, where: str) -> Article:
     """An HTML page to an Article, the main text and metadata extracted by trafilatura."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(
-        text,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        date_extraction_params={"extensive_search": True, "original_date": True},
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            text,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            date_extraction_params={"extensive_search": True, "original_date": True},
+        )
+        meta = _html_meta(text)
+    except (ValueError, LxmlError) as error:
+        raise InputError(where, "bad_html", f"cannot parse this HTML page ({error})") from None
     if document is None or not (document.text or "").strip():
         raise InputError(where, "no_article_text", "trafilatura found no article text in this HTML page")
-    title = normalise_line(document.title or "")
-    page = clean_page(document.text, title=title)
-    return _article(
+    page = clean_page(document.text, title=normalise_line(document.title or ""))
+    article = _article(
         page,
         where,
         source=normalise_line(document.sitename or ""),
         url=document.url or "",
-        author=normalise_line(document.author or ""),
-        published_at=_html_published_at(text, document.date or ""),
+        author=meta.author or normalise_line(document.author or ""),
+        published_at=meta.published_at or normalise_timestamp(document.date or ""),
     )
+    return replace(article, captions=article.captions + meta.captions)
 
 
-def _html_published_at(html: str, fallback: str) -> str:
-    """Prefer the article:published_time meta (it has the time and zone) over htmldate's day."""
+@dataclass(frozen=True, slots=True)
+class HtmlMeta:
+    """What the page's own markup states outright, preferred over trafilatura's guesses."""
+
+    author: str
+    published_at: str
+    captions: tuple[str, ...]
+
+
+def _html_meta(html: str) -> HtmlMeta:
+    """Author and time from <meta> (trafilatura keeps only the day, and may take a byline's first word
+    as the author) and the photo captions, which trafilatura drops."""
     from lxml import html as lxml_html
 
     tree = lxml_html.fromstring(html)
-    for value in tree.xpath(
-        '//meta[@property="article:published_time" or @name="pubdate" or @itemprop="datePublished"]/@content'
-    ):
-        if stamp := normalise_timestamp(str(value)):
-            return stamp
-    return normalise_timestamp(fallback)
+
+    def first(xpath: str, parse: Callable[[str], str]) -> str:
+        return next((v for raw in tree.xpath(xpath) if (v := parse(str(raw)))), "")
+
+    return HtmlMeta(
+        author=first('//meta[@name="author" or @property="article:author"]/@content', normalise_line),
+        published_at=first(
+            '//meta[@property="article:published_time" or @name="pubdate" or @itemprop="datePublished"]/@content',
+            normalise_timestamp,
+        ),
+        captions=tuple(c for f in tree.xpath("//figcaption") if (c := normalise_line(f.text_content()))),
+    )
 
 
 def read_jsonl_record(line: str, where: str) -> Article:

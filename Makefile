@@ -1,0 +1,38 @@
+# Every target sets up what it needs: a virtualenv in .venv with this project installed.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEMO_WORKSPACE ?= workspace/demo
+SHARED ?= ../shared
+
+.PHONY: help venv demo test eval clean
+
+help:
+	@echo "make demo   - set up .venv and run the pipeline on examples/ into $(DEMO_WORKSPACE)"
+	@echo "make test   - set up .venv with test extras and run the tests"
+	@echo "make eval   - sentence-boundary evaluation against $(SHARED)/data/raw/indosum-dev"
+	@echo "make clean  - remove .venv, workspace/ and releases/"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	rm -rf $(DEMO_WORKSPACE)
+	$(PY) -m builder ingest examples --workspace $(DEMO_WORKSPACE)
+	$(PY) -m builder status --workspace $(DEMO_WORKSPACE)
+	@echo "Demo output is in $(DEMO_WORKSPACE)/ (articles/, sentences/ as Parquet; runs/ has the ingest report)."
+
+test: venv
+	$(PY) -m pytest
+
+eval: venv
+	mkdir -p workspace
+	$(PY) -m builder eval segments $(SHARED)/data/raw/indosum-dev --json workspace/eval-segments.json
+
+clean:
+	rm -rf $(VENV) workspace releases

@@ -1,0 +1,93 @@
+"""Sentence splitting and tokenisation: each Indonesian rule, and exact offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.model import Article
+from builder.segment import segment, split_sentences, tokenize
+
+
+def sentences_of(text: str) -> list[str]:
+    tokens = tokenize(text)
+    return [text[tokens[a].start : tokens[b - 1].end] for a, b in split_sentences(text, tokens)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # abbreviations do not end sentences
+        (
+            "Dr. Budi, S.H., M.Si. tinggal di Jl. Sudirman No. 5 bersama Prof. Ani. Ia lahir di Bandung.",
+            ["Dr. Budi, S.H., M.Si. tinggal di Jl. Sudirman No. 5 bersama Prof. Ani.", "Ia lahir di Bandung."],
+        ),
+        ("Bayar Rp. 5.000 a.n. Budi. Lalu pulang.", ["Bayar Rp. 5.000 a.n. Budi.", "Lalu pulang."]),
+        # dll./dsb. end a sentence only when a capitalised word follows
+        ("Ada beras, gula, dll. Pemerintah siap.", ["Ada beras, gula, dll.", "Pemerintah siap."]),
+        ("Ada beras, gula, dsb. yang dibagikan.", ["Ada beras, gula, dsb. yang dibagikan."]),
+        # thousands separators, decimals, dates, times
+        ("Lebih dari 2.000 orang ditangkap, naik 2,5 persen. Itu data.", ["Lebih dari 2.000 orang ditangkap, naik 2,5 persen.", "Itu data."]),
+        ("Terjadi pada Kamis (6/1/2022) pukul 10.30 WIB. Polisi datang.", ["Terjadi pada Kamis (6/1/2022) pukul 10.30 WIB.", "Polisi datang."]),
+        # an ellipsis inside a quotation does not end the sentence
+        ('"Ini serangan terhadap saya... untuk membantu," katanya.', ['"Ini serangan terhadap saya... untuk membantu," katanya.']),
+        ("Saya tidak tahu... Lalu dia pergi.", ["Saya tidak tahu...", "Lalu dia pergi."]),
+        # closing quotes after a comma or a period stay with their sentence
+        ('"Stok aman," ujarnya. "Kami siap." Dia tersenyum.', ['"Stok aman," ujarnya.', '"Kami siap."', "Dia tersenyum."]),
+        ("Ia berkata “cukup.” Lalu diam.", ["Ia berkata “cukup.”", "Lalu diam."]),
+        ("Apa?! Ya!! Tentu.", ["Apa?!", "Ya!!", "Tentu."]),
+        # the dateline stays in the first sentence
+        ("ALMATY – Kerusuhan pecah. Polisi datang.", ["ALMATY – Kerusuhan pecah.", "Polisi datang."]),
+        # a closing initials group is its own piece
+        ("Polisi masih menyelidiki. (ant/rdk)", ["Polisi masih menyelidiki.", "(ant/rdk)"]),
+        # a lower-case word after a period does not start a sentence
+        ("Harga naik 5 persen. dan terus naik.", ["Harga naik 5 persen. dan terus naik."]),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert sentences_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("kota-kota 2.000 2,5 6/1/2022", ["kota-kota", "2.000", "2,5", "6", "/", "1", "/", "2022"]),
+        ("Dr. Jl. Rp. S.H. M.Si. dll.", ["Dr.", "Jl.", "Rp.", "S.H.", "M.Si.", "dll."]),
+        ('"Ya," katanya.', ['"', "Ya", ",", '"', "katanya", "."]),
+    ],
+)
+def test_tokenize(text: str, tokens: list[str]) -> None:
+    assert [t.text for t in tokenize(text)] == tokens
+
+
+def test_token_offsets_are_code_points_with_astral_characters() -> None:
+    text = "Akun @warga menulis 🎢😭 lalu 👨‍👩‍👧 pergi ke 𝕏 😀."
+    tokens = tokenize(text)
+    for token in tokens:
+        assert text[token.start : token.end] == token.text
+    assert [t.text for t in tokens][:5] == ["Akun", "@warga", "menulis", "🎢", "😭"]
+    assert [t.text for t in tokens][-3:] == ["𝕏", "😀", "."]
+    assert tokens[-1].start == len(text) - 1
+
+
+def test_segment_offsets_into_body_and_sentence(seed_text: str) -> None:
+    body = "Paragraf satu. Kalimat dua 😀.\n\nParagraf \"dua\" di sini. Selesai."
+    article = Article(id="a1", title="t", body=body)
+    sentences = segment(article)
+    assert [s.text for s in sentences] == ["Paragraf satu.", "Kalimat dua 😀.", 'Paragraf "dua" di sini.', "Selesai."]
+    assert [s.paragraph for s in sentences] == [0, 0, 1, 1]
+    assert [s.index for s in sentences] == [0, 1, 2, 3]
+    for sentence in sentences:
+        assert body[sentence.start : sentence.start + len(sentence.text)] == sentence.text
+        for token in sentence.tokens:
+            assert sentence.text[token.start : token.end] == token.text
+        # the one tokenisation: re-tokenising the sentence gives the same tokens
+        assert tokenize(sentence.text) == sentence.tokens
+
+
+def test_sentence_ids_are_stable_and_follow_text() -> None:
+    first = segment(Article(id="a1", title="", body="Satu dua. Tiga empat."))
+    again = segment(Article(id="a1", title="", body="Satu dua. Tiga empat."))
+    edited = segment(Article(id="a1", title="", body="Satu dua. Tiga lima."))
+    assert [s.id for s in first] == [s.id for s in again]
+    assert first[0].id == edited[0].id
+    assert first[1].id != edited[1].id

@@ -1,0 +1,104 @@
+"""Workspace Parquet round trip and the command line, run as a user would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from builder.cli import app
+from builder.model import Sentence, Token
+from builder.store import SENTENCE_SCHEMA, PartWriter, Workspace, sentence_from_row, sentence_row
+
+runner = CliRunner()
+
+
+def test_sentence_row_round_trip() -> None:
+    text = "Halo 😀 dunia."
+    sentence = Sentence(
+        id="s1", article_id="a1", index=2, paragraph=1, start=40, text=text,
+        tokens=(Token("Halo", 0, 4), Token("😀", 5, 6), Token("dunia", 7, 12), Token(".", 12, 13)),
+    )
+    assert sentence_from_row(sentence_row(sentence)) == sentence
+
+
+def test_part_writer_is_atomic(tmp_path: Path) -> None:
+    path = tmp_path / "part-x.parquet"
+    writer = PartWriter(path, SENTENCE_SCHEMA, batch_rows=1)
+    writer.add(sentence_row(Sentence("s", "a", 0, 0, 0, "x", (Token("x", 0, 1),))))
+    assert not path.exists(), "a part must not be visible before it is closed"
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_help_lists_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("ingest", "status", "eval"):
+        assert command in result.output
+
+
+def test_cli_ingest_and_status(examples_dir: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    result = runner.invoke(app, ["ingest", str(examples_dir), "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert "articles" in result.output and "sentences" in result.output
+    assert "wrote" in result.output
+    status = runner.invoke(app, ["status", "--workspace", str(ws)])
+    assert status.exit_code == 0
+    assert Workspace(ws).count_rows(Workspace(ws).articles_dir) == 6
+    assert "6" in status.output
+
+
+def test_cli_ingest_only_bad_input_fails(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "empty.txt"), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 1
+    assert "the file is empty" in result.output
+
+
+def test_cli_missing_path(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 2
+    assert "No such file or directory" in result.output
+
+
+def test_cli_status_without_workspace(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "--workspace", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "builder ingest" in result.output
+
+
+@pytest.fixture
+def indosum_like(tmp_path: Path) -> Path:
+    """Two tiny articles in IndoSum's format: paragraphs → sentences → tokens."""
+    articles = [
+        {"id": "a", "paragraphs": [[["Ia", "datang", "."], ["Lalu", "pergi", "ke", "Jl.", "Sudirman", "."]],
+                                   [["\"", "Ya", ",", "\"", "katanya", "."]]]},
+        # the reference splits after "Rp." where we do not: one false negative
+        {"id": "b", "paragraphs": [[["Harga", "naik", "Rp."], ["5.000", "per", "kg", "."], ["Itu", "mahal", "."]]]},
+        {"id": "a", "paragraphs": [[["Duplikat", "."]]]},
+    ]
+    path = tmp_path / "dev.01.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in articles), encoding="utf-8")
+    return path
+
+
+def test_cli_eval_segments(indosum_like: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fig.json"
+    result = runner.invoke(app, ["eval", "segments", str(indosum_like), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert figures["articles"] == 2
+    assert (figures["true_positives"], figures["false_positives"], figures["false_negatives"]) == (2, 0, 1)
+    assert figures["precision"] == 1.0
+    assert figures["recall"] == pytest.approx(0.6667, abs=1e-4)
+    assert "false_negative" in result.output
+
+
+def test_cli_eval_segments_without_reference(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", "segments", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
