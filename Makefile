@@ -25,6 +25,7 @@ demo: venv
 	rm -rf $(DEMO_WORKSPACE)
 	$(PY) -m builder ingest examples --workspace $(DEMO_WORKSPACE)
 	$(PY) -m builder status --workspace $(DEMO_WORKSPACE)
+	$(PY) -m builder show --workspace $(DEMO_WORKSPACE) --limit 3 --tokens
 	@echo "Demo output is in $(DEMO_WORKSPACE)/ (articles/, sentences/ as Parquet; runs/ has the ingest report)."
 
 test: venv

@@ -105,6 +105,29 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     console.print(table)
 
 
+@app.command()
+def show(
+    workspace: WorkspaceOption = Path("workspace"),
+    limit: Annotated[int, typer.Option(min=1, help="How many sentences to show.")] = 5,
+    article: Annotated[str | None, typer.Option(help="Only this article id.")] = None,
+    tokens: Annotated[bool, typer.Option(help="Also show each sentence's tokens.")] = False,
+) -> None:
+    """Print stored sentences (and optionally tokens), to check what ingest produced."""
+    ws = Workspace(workspace)
+    shown = 0
+    for sentence in ws.iter_sentences():
+        if article is not None and sentence.article_id != article:
+            continue
+        console.print(f"[dim]{sentence.article_id}#{sentence.index}[/dim] {sentence.text}", highlight=False)
+        if tokens:
+            console.print("   " + " | ".join(t.text for t in sentence.tokens), highlight=False, markup=False)
+        shown += 1
+        if shown >= limit:
+            break
+    if shown == 0:
+        raise fail(f"No sentences in {ws.root}" + (f" for article {article}" if article else "") + ".")
+
+
 @eval_app.command("segments")
 def eval_segments(
     reference: Annotated[

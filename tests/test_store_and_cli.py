@@ -102,3 +102,14 @@ def test_cli_eval_segments_without_reference(tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "segments", str(tmp_path / "missing")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_cli_show(examples_dir: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    runner.invoke(app, ["ingest", str(examples_dir / "okezone-kazakhstan.txt"), "--workspace", str(ws)])
+    result = runner.invoke(app, ["show", "--workspace", str(ws), "--limit", "2", "--tokens"])
+    assert result.exit_code == 0, result.output
+    assert "ALMATY – Kerusuhan pecah" in result.output
+    assert "Kamis | ( | 6 | / | 1 | / | 2022 | ) | ." in result.output
+    missing = runner.invoke(app, ["show", "--workspace", str(ws), "--article", "nope"])
+    assert missing.exit_code == 1 and "No sentences" in missing.output
