@@ -92,6 +92,84 @@ def ingest(
         raise typer.Exit(1)
 
 
+TAGGER_NAMES = ("date", "model", "gazetteer")
+
+
+def _entity_taggers(names: str, model_path: Path | None) -> list:
+    """Entity taggers by short name, in the order given (earlier wins overlaps)."""
+    from builder.prelabel.dates import DateRule
+    from builder.prelabel.gazetteer import Gazetteer
+    from builder.prelabel.model import CrfEntityTagger
+
+    makers = {"date": DateRule, "model": lambda: CrfEntityTagger.from_path(model_path), "gazetteer": Gazetteer}
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in makers]
+    if unknown or not chosen:
+        raise fail(f"[red]--taggers {names!r}[/red]: choose from {', '.join(TAGGER_NAMES)}, comma-separated", 2)
+    return [makers[n]() for n in chosen]
+
+
+@app.command()
+def prelabel(
+    workspace: WorkspaceOption = Path("workspace"),
+    schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
+    model: Annotated[Path | None, typer.Option(help="CRF model file (default: the packaged one).")] = None,
+    lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
+    gazetteer: Annotated[bool, typer.Option(help="Also tag places from the packaged gazetteer.")] = True,
+    batch_size: Annotated[int, typer.Option(min=1, help="Sentences per batch.")] = 512,
+) -> None:
+    """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer) and event types."""
+    from builder.prelabel.apply import prelabel_workspace
+    from builder.prelabel.default import default_prelabeller
+    from builder.schema import SchemaError, load_schema
+
+    ws = Workspace(workspace)
+    total = ws.count_rows(ws.sentences_dir)
+    if total == 0:
+        raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+    try:
+        prelabeller = default_prelabeller(load_schema(schema), model_path=model, lexicon_path=lexicon,
+                                          gazetteer=gazetteer)
+    except (SchemaError, FileNotFoundError, ValueError) as error:
+        raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
+    with _progress() as progress:
+        task = progress.add_task("Pre-labelling", total=total, current="sentences")
+        summary = prelabel_workspace(ws, prelabeller, batch_size=batch_size,
+                                     on_batch=lambda n: progress.update(task, advance=n))
+        progress.update(task, completed=total)
+    table = Table(title="Pre-labels", show_header=False)
+    table.add_row("pre-labeller", ", ".join(summary.versions))
+    table.add_row("sentences labelled", f"{summary.sentences:,}")
+    table.add_row("already labelled (skipped)", f"{summary.already_labelled:,}")
+    for label, count in sorted(summary.entities_by_label.items()):
+        table.add_row(f"  entities {label}", f"{count:,}")
+    for source, count in sorted(summary.entities_by_source.items()):
+        table.add_row(f"  entities from {source}", f"{count:,}")
+    for label, count in summary.events_by_type.most_common():
+        table.add_row(f"  event {label}", f"{count:,}")
+    console.print(table)
+    console.print(f"wrote {summary.output or 'nothing new'} (in {summary.directory})", highlight=False)
+
+
+@app.command("train-ner")
+def train_ner(
+    data_dir: Annotated[Path, typer.Option(help="Folder with the public NER sets (see ../shared/data/README.md).")]
+    = Path("../shared/data/ner"),
+    out: Annotated[Path, typer.Option(help="Where the model file and MODEL_CARD.md go.")] = Path("builder/resources"),
+    seed: Annotated[int, typer.Option(help="Seed of the train/dev split.")] = 0,
+    dev_fraction: Annotated[float, typer.Option(min=0.01, max=0.9, help="Share of sentences held out.")] = 0.15,
+) -> None:
+    """Train the CRF NER model on the MIT / CC BY 4.0 sets (deduplicated, split by hash) and score it."""
+    from builder.ner.train import train_ner as run_training
+
+    if not data_dir.is_dir():
+        raise fail(f"[red]{data_dir} is not a directory.[/red] Point --data-dir at ../shared/data/ner.", 2)
+    with console.status("Training the CRF (a few minutes)..."):
+        metrics = run_training(data_dir=data_dir, out_dir=out, seed=seed, dev_fraction=dev_fraction)
+    console.print_json(json.dumps(metrics["scores"]))
+    console.print(f"wrote {metrics['model_path']} and {out / 'MODEL_CARD.md'}", highlight=False)
+
+
 @app.command()
 def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     """Counts of what the workspace holds."""
@@ -158,6 +236,68 @@ def eval_segments(
         console.print(f"{example['kind']}: {example['context']}", highlight=False, markup=False)
     if json_out is not None:
         json_out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+@eval_app.command("ner")
+def eval_ner(
+    gold: Annotated[Path, typer.Argument(help="CoNLL/BIO file: token first, tag last, tab- or space-separated.")],
+    map_: Annotated[list[str], typer.Option("--map", help="Rename gold labels: PERSON=PER, TIME=DATE, EVT=O.")]
+    = [],  # noqa: B006 - typer reads the default
+    taggers: Annotated[str, typer.Option(help=f"Comma-separated, in priority order: {', '.join(TAGGER_NAMES)}.")]
+    = ",".join(TAGGER_NAMES),
+    model: Annotated[Path | None, typer.Option(help="CRF model file (default: the packaged one).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here as JSON.")] = None,
+) -> None:
+    """Strict (seqeval, IOB2) per-label and micro F1 of the entity pre-labels on a gold CoNLL file."""
+    from builder.evaluate import evaluate_ner, parse_label_map
+    from builder.ner.conll import DEFAULT_LABEL_MAP, read_conll
+
+    if not gold.is_file():
+        raise fail(f"[red]{gold} is not a file.[/red] Give a CoNLL/BIO file.", 2)
+    try:
+        sentences = read_conll(gold, label_map=parse_label_map(map_, DEFAULT_LABEL_MAP))
+    except ValueError as error:
+        raise fail(f"[red]{error}[/red]", 2) from None
+    report = evaluate_ner(sentences, _entity_taggers(taggers, model))
+    table = Table(title=f"NER on {gold} ({report.sentences:,} sentences, strict IOB2)")
+    for column in ("label", "precision", "recall", "f1-score", "support"):
+        table.add_column(column)
+    for label, values in report.scores.items():
+        table.add_row(label, *(str(values[m]) for m in ("precision", "recall", "f1-score", "support")))
+    console.print(table)
+    for note in report.left_out:
+        console.print(f"left out of scoring: {note}", highlight=False)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+@eval_app.command("events")
+def eval_events(
+    gold: Annotated[Path, typer.Argument(help='JSONL: {"text": ..., "event_types": [...]} per line.')],
+    lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here as JSON.")] = None,
+) -> None:
+    """Per-type and micro precision/recall/F1 of sentence event types on a gold JSONL file."""
+    from builder.evaluate import evaluate_events, read_event_gold
+    from builder.prelabel.events import LexiconEventTagger, load_lexicon
+
+    if not gold.is_file():
+        raise fail(f"[red]{gold} is not a file.[/red] Give a JSONL file of sentences with event_types.", 2)
+    try:
+        records = read_event_gold(gold)
+    except ValueError as error:
+        raise fail(f"[red]{error}[/red]", 2) from None
+    report = evaluate_events(records, LexiconEventTagger(load_lexicon(lexicon)))
+    table = Table(title=f"Event types on {gold} ({report.sentences:,} sentences)")
+    for column in ("event type", "precision", "recall", "f1-score", "support"):
+        table.add_column(column)
+    for label, values in report.scores.items():
+        table.add_row(label, *(str(values[m]) for m in ("precision", "recall", "f1-score", "support")))
+    console.print(table)
+    console.print(f"exact set match: {report.exact_match}")
+    if json_out is not None:
+        data = {"sentences": report.sentences, "exact_match": report.exact_match, "scores": report.scores}
+        json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:

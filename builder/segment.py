@@ -7,6 +7,7 @@ rule-based sentencizer splits after every period-like token and mishandles quote
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -34,10 +35,15 @@ def _tokenizer():  # type: ignore[no-untyped-def]
     """spaCy's Indonesian tokenizer with the extra abbreviations, built once per process."""
     import spacy
     from spacy.symbols import ORTH
+    from spacy.util import compile_infix_regex
 
     nlp = spacy.blank("id")
     for abbreviation in EXTRA_ABBREVIATIONS:
         nlp.tokenizer.add_special_case(abbreviation, [{ORTH: abbreviation}])
+    # Keep hyphenated words whole (Kassym-Jomart, Jokowi-JK), as the Indonesian NER corpora do;
+    # spaCy already keeps reduplications (kota-kota) whole through its exceptions.
+    infixes = [p for p in nlp.Defaults.infixes if not re.search(p, "Kassym-Jomart")]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp.tokenizer
 
 

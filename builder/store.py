@@ -144,26 +144,28 @@ class Workspace:
         """A run id that sorts by time and does not collide."""
         return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid4().hex[:6]}"
 
-    def parts(self, directory: Path) -> list[Path]:
+    @staticmethod
+    def parts(directory: Path) -> list[Path]:
         """The finished Parquet parts of a table, oldest first."""
         return sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
 
-    def iter_batches(self, directory: Path, columns: list[str] | None = None,
+    @staticmethod
+    def iter_parquet(directory: Path, columns: list[str] | None = None,
                      batch_rows: int = 4096) -> Iterator[pa.RecordBatch]:
-        """Stream a table's rows as record batches, part by part."""
-        for part in self.parts(directory):
+        """Stream the rows of a directory of Parquet parts as record batches, oldest part first."""
+        for part in Workspace.parts(directory):
             yield from pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=columns)
 
     def known_articles(self) -> dict[str, str]:
         """Content hash → where the article was read from, for every stored article."""
         known: dict[str, str] = {}
-        for batch in self.iter_batches(self.articles_dir, columns=["content_hash", "path"]):
+        for batch in self.iter_parquet(self.articles_dir, columns=["content_hash", "path"]):
             known.update(zip(batch.column("content_hash").to_pylist(), batch.column("path").to_pylist()))
         return known
 
     def iter_sentences(self) -> Iterator[Sentence]:
         """Every stored sentence, streamed."""
-        for batch in self.iter_batches(self.sentences_dir):
+        for batch in self.iter_parquet(self.sentences_dir):
             for row in batch.to_pylist():
                 yield sentence_from_row(row)
 

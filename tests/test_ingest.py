@@ -57,7 +57,7 @@ def test_examples_ingest_every_format(examples_dir: Path, workspace: Workspace) 
 
 
 def _articles(workspace: Workspace) -> list[dict]:
-    return [row for batch in workspace.iter_batches(workspace.articles_dir) for row in batch.to_pylist()]
+    return [row for batch in workspace.iter_parquet(workspace.articles_dir) for row in batch.to_pylist()]
 
 
 def test_empty_file(tmp_path: Path) -> None:

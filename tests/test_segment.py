@@ -51,6 +51,7 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
     ("text", "tokens"),
     [
         ("kota-kota 2.000 2,5 6/1/2022", ["kota-kota", "2.000", "2,5", "6", "/", "1", "/", "2022"]),
+        ("Kassym-Jomart Jokowi-JK U-19", ["Kassym-Jomart", "Jokowi-JK", "U", "-", "19"]),
         ("Dr. Jl. Rp. S.H. M.Si. dll.", ["Dr.", "Jl.", "Rp.", "S.H.", "M.Si.", "dll."]),
         ('"Ya," katanya.', ['"', "Ya", ",", '"', "katanya", "."]),
     ],

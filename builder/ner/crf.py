@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
@@ -15,6 +18,7 @@ from builder.ner.conll import to_iob2
 
 MODEL_NAME = "id_news.ner.crf.v1"
 MODEL_FILE = f"{MODEL_NAME}.crfsuite"
+LEXICON_SUFFIX = ".lexicon.tsv"
 LABELS = ("PER", "ORG", "LOC")
 
 _PUNCT = re.compile(r"^\W+$")
@@ -90,7 +94,9 @@ def _cap_runs(tokens: Sequence[str]) -> list[tuple[int, int]]:
     return runs
 
 
-def sentence_features(tokens: Sequence[str]) -> list[list[str]]:
+def sentence_features(
+    tokens: Sequence[str], lexicon: EntityLexicon | None = None
+) -> list[list[str]]:
     """The CRF feature strings for every token of a pre-tokenised sentence."""
     words = [unicodedata.normalize("NFC", t) for t in tokens]
     lowers = [w.lower() for w in words]
@@ -127,6 +133,114 @@ def sentence_features(tokens: Sequence[str]) -> list[list[str]]:
         if 1 < i:
             feats.append(f"-2w|-1w={lowers[i - 2]}|{lowers[i - 1]}")
         out.append(feats)
+    if lexicon is not None:
+        for feats, extra in zip(out, lexicon_features(lowers, lexicon)):
+            feats.extend(extra)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class EntityLexicon:
+    """Entity strings and word label tendencies seen in the training data, used as features."""
+
+    entities: Mapping[str, str]  # lower-cased tokens joined by spaces -> PER/ORG/LOC
+    words: Mapping[str, str]  # lower-cased word -> "PER:hi", "O:mid", ... (majority label, share)
+    longest: Mapping[str, int] = field(default_factory=dict)  # first word -> longest entity
+
+    def __post_init__(self) -> None:
+        if not self.longest:
+            longest: dict[str, int] = {}
+            for key in self.entities:
+                words = key.split(" ")
+                longest[words[0]] = max(longest.get(words[0], 0), len(words))
+            object.__setattr__(self, "longest", longest)
+
+    @classmethod
+    def from_sentences(cls, sentences: Iterable[tuple[Sequence[str], Sequence[str]]]) -> EntityLexicon:
+        """Collect entity strings (majority label) and per-word majority labels (seen twice or more)."""
+        entity_labels: dict[str, Counter[str]] = defaultdict(Counter)
+        word_labels: dict[str, Counter[str]] = defaultdict(Counter)
+        for tokens, tags in sentences:
+            lowers = [unicodedata.normalize("NFC", t).lower() for t in tokens]
+            for start, end, label in _entities(tags):
+                entity_labels[" ".join(lowers[start:end])][label] += 1
+            for word, tag in zip(lowers, tags):
+                word_labels[word][tag[2:] or "O"] += 1
+        entities = {k: c.most_common(1)[0][0] for k, c in entity_labels.items()}
+        words = {}
+        for word, counts in word_labels.items():
+            total = sum(counts.values())
+            if total >= 2:
+                label, count = counts.most_common(1)[0]
+                words[word] = f"{label}:{'hi' if count / total >= 0.8 else 'mid'}"
+        return cls(entities, words)
+
+    @classmethod
+    def load(cls, path: Path) -> EntityLexicon:
+        """Read a lexicon written by `dump`."""
+        entities: dict[str, str] = {}
+        words: dict[str, str] = {}
+        with Path(path).open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.startswith("#"):
+                    continue
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) != 3 or parts[0] not in ("E", "W"):
+                    raise ValueError(
+                        f"{path}:{number}: expected 'E|W<TAB>label<TAB>text', got {line[:60]!r}; "
+                        "rewrite the lexicon with `builder train-ner`"
+                    )
+                (entities if parts[0] == "E" else words)[parts[2]] = parts[1]
+        return cls(entities, words)
+
+    def dump(self, path: Path) -> None:
+        """Write the lexicon as sorted TSV lines (E = entity string, W = word)."""
+        lines = [f"# {MODEL_NAME} lexicon: entity strings and word labels from its training data"]
+        lines += [f"E\t{v}\t{k}" for k, v in sorted(self.entities.items())]
+        lines += [f"W\t{v}\t{k}" for k, v in sorted(self.words.items())]
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def _entities(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, label) token ranges of the IOB2 entities in tags."""
+    out: list[tuple[int, int, str]] = []
+    for i, tag in enumerate(tags):
+        if tag.startswith("B-"):
+            out.append((i, i + 1, tag[2:]))
+        elif tag.startswith("I-") and out and out[-1][1] == i and out[-1][2] == tag[2:]:
+            out[-1] = (out[-1][0], i + 1, tag[2:])
+    return out
+
+
+def lexicon_features(lowers: Sequence[str], lexicon: EntityLexicon) -> list[list[str]]:
+    """Longest lexicon entity match over each token, and the word labels of it and its neighbours."""
+    n = len(lowers)
+    out: list[list[str]] = [[] for _ in range(n)]
+    i = 0
+    while i < n:
+        length = 0
+        for size in range(min(lexicon.longest.get(lowers[i], 0), n - i), 0, -1):
+            label = lexicon.entities.get(" ".join(lowers[i : i + size]))
+            if label:
+                length = size
+                break
+        if length:
+            out[i].append(f"gzB={label}/{min(length, 3)}")
+            for k in range(i + 1, i + length):
+                out[k].append(f"gzI={label}/{min(length, 3)}")
+            i += length
+        else:
+            i += 1
+    words = [lexicon.words.get(w) for w in lowers]
+    for k in range(n):
+        if words[k]:
+            out[k].append("tk=" + words[k])
+        for offset in (-1, 1):
+            j = k + offset
+            if 0 <= j < n and words[j]:
+                out[k].append(f"{offset}tk={words[j].split(':')[0]}")
     return out
 
 
@@ -142,32 +256,39 @@ def packaged_model_path() -> Path:
     return Path(str(resources.files("builder") / "resources" / MODEL_FILE))
 
 
+def lexicon_path(model_path: Path) -> Path:
+    """The lexicon file that travels with a model file: `<name>.lexicon.tsv` beside it."""
+    return model_path.with_name(model_path.name.removesuffix(".crfsuite") + LEXICON_SUFFIX)
+
+
 class CrfNerModel:
-    """A loaded CRF NER model; open it once and tag many sentences."""
+    """A loaded CRF NER model and its lexicon; open it once and tag many sentences."""
 
     name = MODEL_NAME
 
-    def __init__(self, path: Path, tagger: pycrfsuite.Tagger) -> None:
+    def __init__(self, path: Path, tagger: pycrfsuite.Tagger, lexicon: EntityLexicon) -> None:
         self.path = path
+        self.lexicon = lexicon
         self._tagger = tagger
 
     @classmethod
     def load(cls, path: Path | None = None) -> CrfNerModel:
-        """Open a model file; with no path, the one shipped in `builder/resources`."""
+        """Open a model file and its lexicon; with no path, the ones in `builder/resources`."""
         path = Path(path) if path is not None else packaged_model_path()
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"NER model file {path} does not exist; train one with "
-                "`builder train-ner --data-dir ../shared/data/ner --out builder/resources/`"
-            )
+        for needed in (path, lexicon_path(path)):
+            if not needed.is_file():
+                raise FileNotFoundError(
+                    f"NER model file {needed} does not exist; train the model with "
+                    "`builder train-ner --data-dir ../shared/data/ner --out builder/resources/`"
+                )
         tagger = pycrfsuite.Tagger()
         try:
             tagger.open(str(path))
-        except Exception as error:  # crfsuite raises a bare ValueError/IOError
+        except Exception as error:  # crfsuite raises a bare ValueError/OSError
             raise ValueError(
                 f"{path} is not a CRFsuite model ({error}); retrain it with `builder train-ner`"
             ) from error
-        return cls(path, tagger)
+        return cls(path, tagger, EntityLexicon.load(lexicon_path(path)))
 
     def __reduce__(self) -> tuple[object, tuple[Path]]:
         # The crfsuite tagger cannot be pickled; workers (Ray, multiprocessing) reopen the file.
@@ -190,7 +311,7 @@ class CrfNerModel:
             if not tokens:
                 out.append(Tagged((), ()))
                 continue
-            tags = self._tagger.tag(sentence_features(tokens))
+            tags = self._tagger.tag(sentence_features(tokens, self.lexicon))
             scores = tuple(self._tagger.marginal(tag, i) for i, tag in enumerate(tags))
             # A CRF can emit I-X after O; read it as the start of an entity, as IOB1 would.
             out.append(Tagged(to_iob2(tags), scores))

@@ -1,0 +1,1 @@
+"""Machine pre-labels for sentences: entity spans and event types, each with score and source."""

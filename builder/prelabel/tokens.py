@@ -1,0 +1,47 @@
+"""Matching token sequences in sentences: the shared machinery of rules and gazetteers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from builder.model import Sentence, Span, Token
+
+Key = tuple[str, ...]
+
+
+class PhraseIndex:
+    """Phrases (as token-key tuples) found longest-first, without overlaps, in a token sequence."""
+
+    def __init__(self, phrases: Iterable[tuple[Key, object]]) -> None:
+        self._by_first: dict[str, list[tuple[Key, object]]] = {}
+        for key, value in phrases:
+            if key:
+                self._by_first.setdefault(key[0], []).append((key, value))
+        for entries in self._by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+
+    def find(self, keys: Sequence[str]) -> list[tuple[int, int, object]]:
+        """(first token, last token + 1, value) of each match, scanning left to right."""
+        found = []
+        i = 0
+        while i < len(keys):
+            for key, value in self._by_first.get(keys[i], ()):
+                if tuple(keys[i : i + len(key)]) == key:
+                    found.append((i, i + len(key), value))
+                    i += len(key)
+                    break
+            else:
+                i += 1
+        return found
+
+
+def span_over(sentence: Sentence, first: int, last: int, label: str, source: str, score: float) -> Span:
+    """A span covering tokens[first:last] of a sentence."""
+    tokens: Sequence[Token] = sentence.tokens
+    start, end = tokens[first].start, tokens[last - 1].end
+    return Span(start, end, label, sentence.text[start:end], source, score)
+
+
+def keys_of(tokens: Sequence[Token], normalise: Callable[[str], str]) -> list[str]:
+    """The match keys of a sentence's tokens."""
+    return [normalise(t.text) for t in tokens]
