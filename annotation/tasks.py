@@ -1,0 +1,87 @@
+"""Label Studio tasks: one sentence each, with its context and the pre-labels as a prediction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import groupby
+from statistics import fmean
+from typing import Any
+
+from annotation.labelconfig import ENTITIES, EVENTS, TEXT, TRIGGERS
+from annotation.offsets import to_utf16
+from builder.model import Sentence, Span, short_hash
+from builder.prelabel.core import SentenceLabels
+
+
+def with_neighbours(sentences: Iterable[Sentence]) -> Iterator[tuple[Sentence, str, str]]:
+    """Each sentence with the text of the previous and next sentence of its article ("" at the ends).
+
+    Sentences must come grouped by article, in index order (as the workspace stores them).
+    """
+    for _, group in groupby(sentences, key=lambda s: s.article_id):
+        article = list(group)
+        for i, sentence in enumerate(article):
+            prev = article[i - 1].text if i > 0 else ""
+            nxt = article[i + 1].text if i + 1 < len(article) else ""
+            yield sentence, prev, nxt
+
+
+def _region(span: Span, text: str, from_name: str, number: int) -> dict[str, Any]:
+    region: dict[str, Any] = {
+        "id": f"{from_name[0]}{number}",
+        "from_name": from_name,
+        "to_name": TEXT,
+        "type": "labels",
+        "value": {"start": to_utf16(text, span.start), "end": to_utf16(text, span.end), "text": span.text,
+                  "labels": [span.label]},
+        "meta": {"text": [span.source]},
+    }
+    if span.score is not None:
+        region["score"] = round(span.score, 4)
+    return region
+
+
+def prediction(sentence: Sentence, labels: SentenceLabels, model_version: str) -> dict[str, Any]:
+    """The pre-labels of a sentence as one Label Studio prediction (UTF-16 offsets)."""
+    text = sentence.text
+    result = [_region(s, text, ENTITIES, i) for i, s in enumerate(labels.entities)]
+    result += [_region(s, text, TRIGGERS, i) for i, s in enumerate(labels.triggers)]
+    if labels.events:
+        result.append({"id": "events", "from_name": EVENTS, "to_name": TEXT, "type": "choices",
+                       "value": {"choices": [e.label for e in labels.events]}})
+    scores = [s.score for s in (*labels.entities, *labels.triggers) if s.score is not None]
+    scores += [e.score for e in labels.events]
+    return {"model_version": model_version, "score": round(fmean(scores), 4) if scores else 1.0,
+            "result": result}
+
+
+def task_data(sentence: Sentence, *, title: str, prev: str, next_: str) -> dict[str, Any]:
+    """The `data` of a task; `sentence_id` is what makes pushing idempotent."""
+    return {
+        "sentence_id": sentence.id,
+        "article_id": sentence.article_id,
+        "sentence_index": sentence.index,
+        "text_hash": short_hash(sentence.text),
+        "text": sentence.text,
+        "title": title,
+        "prev": prev,
+        "next": next_,
+    }
+
+
+def build_tasks(
+    sentences: Iterable[Sentence],
+    *,
+    titles: Mapping[str, str],
+    prelabels: Mapping[str, SentenceLabels],
+    model_version: str,
+) -> Iterator[dict[str, Any]]:
+    """Tasks for sentences (grouped by article, in order), with predictions where pre-labels exist."""
+    for sentence, prev, nxt in with_neighbours(sentences):
+        task: dict[str, Any] = {
+            "data": task_data(sentence, title=titles.get(sentence.article_id, ""), prev=prev, next_=nxt)
+        }
+        labels = prelabels.get(sentence.id)
+        if labels is not None:
+            task["predictions"] = [prediction(sentence, labels, model_version)]
+        yield task
