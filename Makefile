@@ -21,12 +21,17 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+DEMO_RELEASES ?= workspace/demo-releases
+
 demo: venv
-	rm -rf $(DEMO_WORKSPACE)
+	rm -rf $(DEMO_WORKSPACE) $(DEMO_RELEASES)
 	$(PY) -m builder ingest examples --workspace $(DEMO_WORKSPACE)
-	$(PY) -m builder status --workspace $(DEMO_WORKSPACE)
 	$(PY) -m builder show --workspace $(DEMO_WORKSPACE) --limit 3 --tokens
-	@echo "Demo output is in $(DEMO_WORKSPACE)/ (articles/, sentences/ as Parquet; runs/ has the ingest report)."
+	$(PY) -m builder prelabel --workspace $(DEMO_WORKSPACE)
+	$(PY) -m builder release --workspace $(DEMO_WORKSPACE) --releases-dir $(DEMO_RELEASES) --version 0.1.0 --conll
+	$(PY) -m builder status --workspace $(DEMO_WORKSPACE)
+	@echo "Demo output: $(DEMO_WORKSPACE)/ (articles, sentences, pre-labels as Parquet; runs/ has the ingest report)"
+	@echo "and the release in $(DEMO_RELEASES)/id_news/0.1.0/."
 
 test: venv
 	$(PY) -m pytest

@@ -113,3 +113,21 @@ def test_cli_show(examples_dir: Path, tmp_path: Path) -> None:
     assert "Kamis | ( | 6 | / | 1 | / | 2022 | ) | ." in result.output
     missing = runner.invoke(app, ["show", "--workspace", str(ws), "--article", "nope"])
     assert missing.exit_code == 1 and "No sentences" in missing.output
+
+
+def test_cli_release_flow(examples_dir: Path, tmp_path: Path) -> None:
+    """ingest → prelabel (with the packaged model) → release twice → refused third time."""
+    ws, releases = str(tmp_path / "ws"), str(tmp_path / "releases")
+    assert runner.invoke(app, ["ingest", str(examples_dir), "-w", ws]).exit_code == 0
+    result = runner.invoke(app, ["prelabel", "-w", ws])
+    assert result.exit_code == 0, result.output
+    assert "model:id_news.ner.crf.v1" in result.output
+    again = runner.invoke(app, ["prelabel", "-w", ws])
+    assert "sentences labelled" in again.output and "nothing new" in again.output
+    first = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--bump", "minor"])
+    assert first.exit_code == 0, first.output
+    assert "datasets.load_dataset(" in first.output and "0.1.0" in first.output
+    refused = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--version", "0.1.0"])
+    assert refused.exit_code == 1 and "releases are never overwritten" in refused.output
+    both = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--version", "1.0.0", "--bump", "minor"])
+    assert both.exit_code == 2 and "exactly one of --version" in both.output

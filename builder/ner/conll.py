@@ -55,7 +55,7 @@ def to_iob2(tags: Iterable[str]) -> tuple[str, ...]:
 
 
 def map_tag(tag: str, label_map: Mapping[str, str] | None) -> str:
-    """Rename a tag's label with the map (None keeps every label); unmapped or "O" labels become O."""
+    """Rename a tag's label by the map (None keeps all labels); unmapped or "O" labels become O."""
     if tag == "O" or label_map is None:
         return tag
     label = label_map.get(tag[2:], "O")

@@ -134,7 +134,7 @@ def sentence_features(
             feats.append(f"-2w|-1w={lowers[i - 2]}|{lowers[i - 1]}")
         out.append(feats)
     if lexicon is not None:
-        for feats, extra in zip(out, lexicon_features(lowers, lexicon)):
+        for feats, extra in zip(out, lexicon_features(lowers, lexicon), strict=True):
             feats.extend(extra)
     return out
 
@@ -156,15 +156,17 @@ class EntityLexicon:
             object.__setattr__(self, "longest", longest)
 
     @classmethod
-    def from_sentences(cls, sentences: Iterable[tuple[Sequence[str], Sequence[str]]]) -> EntityLexicon:
-        """Collect entity strings (majority label) and per-word majority labels (seen twice or more)."""
+    def from_sentences(
+        cls, sentences: Iterable[tuple[Sequence[str], Sequence[str]]]
+    ) -> EntityLexicon:
+        """Collect entity strings (majority label) and majority labels of words seen twice+."""
         entity_labels: dict[str, Counter[str]] = defaultdict(Counter)
         word_labels: dict[str, Counter[str]] = defaultdict(Counter)
         for tokens, tags in sentences:
             lowers = [unicodedata.normalize("NFC", t).lower() for t in tokens]
             for start, end, label in _entities(tags):
                 entity_labels[" ".join(lowers[start:end])][label] += 1
-            for word, tag in zip(lowers, tags):
+            for word, tag in zip(lowers, tags, strict=True):
                 word_labels[word][tag[2:] or "O"] += 1
         entities = {k: c.most_common(1)[0][0] for k, c in entity_labels.items()}
         words = {}
@@ -215,7 +217,7 @@ def _entities(tags: Sequence[str]) -> list[tuple[int, int, str]]:
 
 
 def lexicon_features(lowers: Sequence[str], lexicon: EntityLexicon) -> list[list[str]]:
-    """Longest lexicon entity match over each token, and the word labels of it and its neighbours."""
+    """Longest lexicon entity match over each token; word labels of it and its neighbours."""
     n = len(lowers)
     out: list[list[str]] = [[] for _ in range(n)]
     i = 0
@@ -233,7 +235,7 @@ def lexicon_features(lowers: Sequence[str], lexicon: EntityLexicon) -> list[list
             i += length
         else:
             i += 1
-    words = [lexicon.words.get(w) for w in lowers]
+    words = [lexicon.words.get(w, "") for w in lowers]
     for k in range(n):
         if words[k]:
             out[k].append("tk=" + words[k])

@@ -12,13 +12,22 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pycrfsuite
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from builder.ner.conll import DEFAULT_LABEL_MAP, TaggedSentence, read_conll
-from builder.ner.crf import LABELS, MODEL_FILE, MODEL_NAME, CrfNerModel, sentence_features
+from builder.ner.crf import (
+    LABELS,
+    MODEL_FILE,
+    MODEL_NAME,
+    CrfNerModel,
+    EntityLexicon,
+    lexicon_path,
+    sentence_features,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +94,11 @@ class CrfParams:
     c2: float = 0.01
     max_iterations: int = 200
     min_feature_freq: int = 1
+    lexicon_folds: int = 5  # training sentences see a lexicon built from the other folds
 
     def __post_init__(self) -> None:
+        if self.lexicon_folds < 2:
+            raise ValueError(f"lexicon_folds={self.lexicon_folds}: give at least 2")
         if self.c1 < 0 or self.c2 < 0:
             raise ValueError(f"c1={self.c1}, c2={self.c2}: regularisation must be >= 0")
         if self.max_iterations < 1:
@@ -117,7 +129,9 @@ def load_corpora(data_dir: Path, corpora: Sequence[NerCorpus]) -> list[Example]:
                     f"{path} not found; point --data-dir at the folder holding "
                     f"{', '.join(c.name for c in corpora)} (e.g. ../shared/data/ner)"
                 )
-            examples += [Example(s, corpus.name) for s in read_conll(path, label_map=corpus.label_map)]
+            examples += [
+                Example(s, corpus.name) for s in read_conll(path, label_map=corpus.label_map)
+            ]
     return examples
 
 
@@ -136,17 +150,36 @@ def deduplicate(examples: Sequence[Example]) -> tuple[list[Example], Counter[str
     return kept, dropped
 
 
+def stable_fraction(tokens: Sequence[str], salt: str) -> float:
+    """A number in [0, 1) fixed by the sentence text and the salt."""
+    digest = hashlib.sha256(f"{salt}\x1f{sentence_key(tokens)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def is_dev(tokens: Sequence[str], *, seed: int, dev_fraction: float) -> bool:
     """A stable split: the same sentence text lands on the same side for the same seed."""
-    digest = hashlib.sha256(f"{seed}\x1f{sentence_key(tokens)}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < dev_fraction
+    return stable_fraction(tokens, str(seed)) < dev_fraction
 
 
-def train_crf(train: Sequence[TaggedSentence], path: Path, params: CrfParams) -> None:
-    """Fit a CRF with L-BFGS and write it to path (via a temporary file)."""
+def train_crf(
+    train: Sequence[TaggedSentence], path: Path, params: CrfParams, *, seed: int = 0
+) -> None:
+    """Fit a CRF with L-BFGS; write it and its lexicon beside each other (via temporary files).
+
+    Each training sentence gets lexicon features from a lexicon built without its own
+    fold, so the model learns how far to trust the lexicon on names it has not seen.
+    """
+    folds = params.lexicon_folds
+    fold_of = [int(stable_fraction(s.tokens, f"fold{seed}") * folds) for s in train]
+    lexicons = [
+        EntityLexicon.from_sentences(
+            (s.tokens, s.tags) for s, f in zip(train, fold_of, strict=True) if f != fold
+        )
+        for fold in range(folds)
+    ]
     trainer = pycrfsuite.Trainer(verbose=False)
-    for sentence in train:
-        trainer.append(sentence_features(sentence.tokens), list(sentence.tags))
+    for sentence, fold in zip(train, fold_of, strict=True):
+        trainer.append(sentence_features(sentence.tokens, lexicons[fold]), list(sentence.tags))
     trainer.set_params(
         {
             "c1": params.c1,
@@ -158,12 +191,11 @@ def train_crf(train: Sequence[TaggedSentence], path: Path, params: CrfParams) ->
     )
     tmp = path.with_name(path.name + ".tmp")
     trainer.train(str(tmp))
+    EntityLexicon.from_sentences((s.tokens, s.tags) for s in train).dump(lexicon_path(path))
     os.replace(tmp, path)
 
 
-def evaluate(
-    model: CrfNerModel, examples: Sequence[Example]
-) -> tuple[dict[str, object], float]:
+def evaluate(model: CrfNerModel, examples: Sequence[Example]) -> tuple[dict[str, object], float]:
     """Strict IOB2 seqeval scores per label, micro average and per corpus; and tokens/s."""
     token_lists = [list(e.sentence.tokens) for e in examples]
     started = time.perf_counter()
@@ -212,8 +244,9 @@ def train_ner(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     examples, dropped = deduplicate(load_corpora(Path(data_dir), corpora))
-    train = [e for e in examples if not is_dev(e.sentence.tokens, seed=seed, dev_fraction=dev_fraction)]
-    dev = [e for e in examples if is_dev(e.sentence.tokens, seed=seed, dev_fraction=dev_fraction)]
+    dev_flags = [is_dev(e.sentence.tokens, seed=seed, dev_fraction=dev_fraction) for e in examples]
+    train = [e for e, flag in zip(examples, dev_flags, strict=True) if not flag]
+    dev = [e for e, flag in zip(examples, dev_flags, strict=True) if flag]
     if not train or not dev:
         raise ValueError(
             f"split gave {len(train)} train and {len(dev)} dev sentences; "
@@ -221,16 +254,17 @@ def train_ner(
         )
     model_path = out_dir / MODEL_FILE
     started = time.perf_counter()
-    train_crf([e.sentence for e in train], model_path, params)
+    train_crf([e.sentence for e in train], model_path, params, seed=seed)
     train_seconds = time.perf_counter() - started
     log.info("trained on %d sentences in %.0f s", len(train), train_seconds)
     scores, tokens_per_second = evaluate(CrfNerModel.load(model_path), dev)
     if final_on_all:
-        train_crf([e.sentence for e in examples], model_path, params)
+        train_crf([e.sentence for e in examples], model_path, params, seed=seed)
     metrics: dict[str, object] = {
         "model": MODEL_NAME,
         "model_path": str(model_path),
         "model_bytes": model_path.stat().st_size,
+        "lexicon_bytes": lexicon_path(model_path).stat().st_size,
         "scores": scores,
         "tokens_per_second": tokens_per_second,
         "train_seconds": train_seconds,
@@ -242,6 +276,7 @@ def train_ner(
             "c2": params.c2,
             "max_iterations": params.max_iterations,
             "min_feature_freq": params.min_feature_freq,
+            "lexicon_folds": params.lexicon_folds,
         },
         "sentences": _counts(examples, train, dev, dropped, corpora),
     }
@@ -276,12 +311,13 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def model_card(metrics: Mapping[str, object], corpora: Sequence[NerCorpus]) -> str:
+def model_card(metrics: Mapping[str, Any], corpora: Sequence[NerCorpus]) -> str:
     """The Markdown model card for a training run's metrics."""
-    scores: dict = metrics["scores"]  # type: ignore[assignment]
-    counts: dict = metrics["sentences"]  # type: ignore[assignment]
-    params: dict = metrics["params"]  # type: ignore[assignment]
-    size_mb = int(metrics["model_bytes"]) / 1e6  # type: ignore[call-overload]
+    scores = metrics["scores"]
+    counts = metrics["sentences"]
+    params = metrics["params"]
+    size_mb = metrics["model_bytes"] / 1e6
+    lexicon_mb = metrics["lexicon_bytes"] / 1e6
     micro = scores["micro avg"]
     rows = "\n".join(
         f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1-score']:.3f} | {v['support']} |"
@@ -289,13 +325,15 @@ def model_card(metrics: Mapping[str, object], corpora: Sequence[NerCorpus]) -> s
         if k != "by_corpus"
     )
     by_corpus = "\n".join(
-        f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1-score']:.3f} | {v['support']} |"
+        f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1-score']:.3f} "
+        f"| {v['support']} |"
         for name, v in scores["by_corpus"].items()
     )
     data_rows = "\n".join(
-        f"| {c.name} | {c.licence} | {c.source} | {counts[c.name]['kept']} | "
-        f"{counts[c.name]['duplicates_dropped']} | {counts[c.name]['train']} | {counts[c.name]['dev']} |"
+        f"| {c.name} | {c.licence} | {c.source} | {n['kept']} | {n['duplicates_dropped']} "
+        f"| {n['train']} | {n['dev']} |"
         for c in corpora
+        for n in (counts[c.name],)
     )
     label_names = sorted({f"{k} → {v}" for c in corpora for k, v in c.label_map.items()})
     final = (
@@ -308,7 +346,8 @@ def model_card(metrics: Mapping[str, object], corpora: Sequence[NerCorpus]) -> s
 A linear-chain CRF (python-crfsuite, L-BFGS) that tags pre-tokenised Indonesian
 news sentences with IOB2 `PER`, `ORG` and `LOC`. It is the statistical part of
 the pre-labeller; `DATE` comes from rules, not from this model. Every prediction
-made with it carries `model:{MODEL_NAME}`. CPU only, {size_mb:.1f} MB.
+made with it carries `model:{MODEL_NAME}`. CPU only, {size_mb:.1f} MB plus a
+{lexicon_mb:.1f} MB lexicon.
 
 ## Use
 
@@ -369,12 +408,20 @@ Viterbi and marginals; one core of {platform.machine()} {platform.system()}, Pyt
 Lower-cased word, prefixes and suffixes of 2-4 characters, collapsed word shape,
 capitalisation, digits, hyphen, position in a run of capitalised tokens, sentence
 start/end, the words and shapes of the neighbours at ±2, suffixes and
-capitalisation of the neighbours at ±1, and word bigrams. No external word lists.
+capitalisation of the neighbours at ±1, and word bigrams; plus lexicon features
+from the training data itself: the longest known entity string covering a
+token, and the majority label of the token and its ±1 neighbours. The lexicon
+(`{MODEL_NAME}.lexicon.tsv`, {lexicon_mb:.1f} MB) ships beside
+the model and must travel with it. While training, each sentence sees a lexicon
+built from the other {params["lexicon_folds"]} - 1 folds, so the model learns how
+far to trust it for names it has not seen. No external word lists, no
+unlabelled text.
 
 ## Training options
 
 c1={params["c1"]}, c2={params["c2"]}, max_iterations={params["max_iterations"]},
-feature.minfreq={params["min_feature_freq"]}, seed={metrics["seed"]},
+feature.minfreq={params["min_feature_freq"]}, lexicon folds={params["lexicon_folds"]},
+seed={metrics["seed"]},
 dev_fraction={metrics["dev_fraction"]}.
 
 ## Reproduce

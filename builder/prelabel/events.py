@@ -7,6 +7,7 @@ precisions; `EventLexicon.rescored` re-estimates them from annotators' correctio
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -64,7 +65,12 @@ class EventLexicon:
 
     def __post_init__(self) -> None:
         indexes = {kind: PhraseIndex((t.keys, t) for t in self.triggers if t.match == kind) for kind in MATCH_KINDS}
+        # Stemming is slow (milliseconds a word), so only words that contain a stem's core are stemmed:
+        # the stem without its first letter, which prefixes may change (tangkap → menangkap).
+        cores = {k[1:] if len(k) > 3 else k for t in self.triggers if t.match == "stem" for k in t.keys}
+        pattern = "|".join(re.escape(c) for c in sorted(cores, key=len, reverse=True)) or r"(?!)"
         object.__setattr__(self, "_indexes", indexes)  # derived from `triggers`, built once
+        object.__setattr__(self, "_may_match", re.compile(pattern).search)
 
     def validate(self, schema: Schema) -> None:
         """Raise if a trigger names an event type the schema does not have."""
@@ -88,9 +94,10 @@ class EventLexicon:
 
     def find(self, sentence: Sentence) -> list[tuple[int, int, Trigger]]:
         """Trigger matches (first token, last token + 1, trigger); longer matches win overlaps."""
-        words = [t.text for t in sentence.tokens]
-        matches = self._indexes["stem"].find([stem(w) for w in words])
-        matches += self._indexes["surface"].find([w.lower() for w in words])
+        lowered = [t.text.lower() for t in sentence.tokens]
+        stems = [stem(w) if self._may_match(w) else w for w in lowered]
+        matches = self._indexes["stem"].find(stems)
+        matches += self._indexes["surface"].find(lowered)
         matches.sort(key=lambda m: (-(m[1] - m[0]), -m[2].score, m[0]))  # type: ignore[union-attr]
         kept: list[tuple[int, int, Trigger]] = []
         for first, last, trigger in matches:

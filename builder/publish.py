@@ -1,0 +1,50 @@
+"""What is done with a finished release: a CoNLL export, and an upload to the Hugging Face Hub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow.parquet as pq
+
+
+def export_conll(release: Path, out_dir: Path, names: list[str] | None = None) -> list[Path]:
+    """One `token<TAB>tag` file per split of a release, sentences separated by blank lines."""
+    if names is None:
+        names = json.loads((release / "manifest.json").read_text(encoding="utf-8"))["schema"]["ner_tags"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for part in sorted((release / "data").glob("*.parquet")):
+        split = part.name.split("-", 1)[0]
+        path = out_dir / f"{split}.conll"
+        with path.open("w", encoding="utf-8") as handle:
+            for row in pq.read_table(part, columns=["tokens", "ner_tags"]).to_pylist():
+                for token, tag in zip(row["tokens"], row["ner_tags"], strict=True):
+                    handle.write(f"{token}\t{names[tag]}\n")
+                handle.write("\n")
+        written.append(path)
+    return written
+
+
+class HubApi(Protocol):
+    """The part of `huggingface_hub.HfApi` a push uses."""
+
+    def create_repo(self, repo_id: str, **kwargs: Any) -> Any: ...
+    def upload_folder(self, **kwargs: Any) -> Any: ...
+    def create_tag(self, repo_id: str, **kwargs: Any) -> Any: ...
+
+
+def push_to_hub(release: Path, repo_id: str, *, api: HubApi | None = None, private: bool = False) -> str:
+    """Upload a release folder to a Hub dataset repo and tag it `v<version>`; returns the tag."""
+    if api is None:
+        from huggingface_hub import HfApi
+
+        api = HfApi()
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    tag = f"v{manifest['version']}"
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    api.upload_folder(folder_path=str(release), repo_id=repo_id, repo_type="dataset",
+                      commit_message=f"Release {manifest['name']} {manifest['version']}")
+    api.create_tag(repo_id, tag=tag, repo_type="dataset", tag_message=f"{manifest['name']} {manifest['version']}")
+    return tag
