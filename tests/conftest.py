@@ -8,6 +8,9 @@ import pytest
 
 from builder.store import Workspace
 
+# A real Label Studio for the round-trip tests, started once per session (tests/conftest_labelstudio.py).
+pytest_plugins = ["tests.conftest_labelstudio"]
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

@@ -1,0 +1,426 @@
+"""Install, start and stop an embedded Label Studio on 127.0.0.1 with SQLite in a given directory."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VERSION = "1.23.2"
+CACHE_DIR_ENV = "NDB_CACHE_DIR"
+HOST = "127.0.0.1"
+LOG_NAME = "label-studio.log"
+DB_NAME = "label_studio.sqlite3"
+_INSTALLED_MARKER = ".ndb-installed"
+_VERSION_RE = re.compile(r"\d+\.\d+\.\d+(?:[.-]?(?:a|b|rc|post|dev)\d+)*")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]{6,40}")
+# Only these variables of ours reach Label Studio: it reads plain USERNAME, PASSWORD, HOST,
+# PORT, DEBUG, CI, ... (label_studio/core/utils/params.py get_env), so we pass no others.
+_PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SYSTEMROOT")
+
+
+class LabelStudioError(RuntimeError):
+    """Label Studio could not be installed, started or stopped."""
+
+
+def cache_root() -> Path:
+    """Where installs and templates are cached: `$NDB_CACHE_DIR`, else ~/.cache/news-dataset-builder."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return Path.home() / ".cache" / "news-dataset-builder"
+
+
+def version_dir(version: str = DEFAULT_VERSION) -> Path:
+    """The cache directory of one Label Studio version (its venv and data templates)."""
+    if not _VERSION_RE.fullmatch(version):
+        raise LabelStudioError(
+            f"Label Studio version {version!r} is not a release number; use one like {DEFAULT_VERSION!r}."
+        )
+    return cache_root() / f"label-studio-{version}"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` so parallel processes install or build only once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _tail(path: Path, lines: int = 30, start: int = 0) -> str:
+    """The last lines of a text file from byte offset `start`, or a note that it is missing."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            text = handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def ensure_installed(version: str = DEFAULT_VERSION) -> Path:
+    """Install label-studio==version into its own venv on first use; return its `label-studio` executable."""
+    root = version_dir(version)
+    venv_dir = root / "venv"
+    executable = venv_dir / "bin" / "label-studio"
+    marker = venv_dir / _INSTALLED_MARKER
+    if marker.is_file():
+        return executable
+    with _file_lock(root / ".install.lock"):
+        if marker.is_file():
+            return executable
+        if venv_dir.exists():
+            log.warning("Removing unfinished Label Studio install at %s", venv_dir)
+            shutil.rmtree(venv_dir)
+        pip_log = root / "pip-install.log"
+        log.info("Installing label-studio==%s into %s (once; takes a minute or two)", version, venv_dir)
+        started = time.monotonic()
+        steps = [
+            [sys.executable, "-m", "venv", str(venv_dir)],
+            [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+             f"label-studio=={version}"],
+            # `label-studio version` would migrate a database in ~/.local/share; import it instead.
+            [str(venv_dir / "bin" / "python"), "-c", "import label_studio; print(label_studio.__version__)"],
+        ]
+        with pip_log.open("w") as out:
+            for step in steps:
+                result = subprocess.run(
+                    step, check=False, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                )
+                if result.returncode != 0:
+                    shutil.rmtree(venv_dir, ignore_errors=True)
+                    raise LabelStudioError(
+                        f"Installing label-studio=={version} into {venv_dir} failed: "
+                        f"`{' '.join(step)}` exited with {result.returncode}. Last lines of {pip_log}:\n"
+                        f"{_tail(pip_log)}\n"
+                        "Check that PyPI is reachable (or set PIP_INDEX_URL) and run again, or use your own "
+                        "Label Studio with --url / LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY."
+                    )
+        marker.write_text(json.dumps({"version": version, "seconds": round(time.monotonic() - started, 1)}))
+        log.info("Installed label-studio==%s in %.0f s", version, time.monotonic() - started)
+    return executable
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The login and API token of the first (admin) user of an embedded Label Studio."""
+
+    username: str = "admin@example.com"
+    password: str = "ndb-local-password"
+    token: str = "ndblocaltoken0123456789abcdef0123456789"
+
+    def __post_init__(self) -> None:
+        if "@" not in self.username or any(c.isspace() for c in self.username):
+            raise ValueError(
+                f"Label Studio username {self.username!r} is not an e-mail address; "
+                "Label Studio logs users in by e-mail, so use one like 'admin@example.com'."
+            )
+        if len(self.password) < 8:
+            raise ValueError("The Label Studio password is shorter than 8 characters; use a longer one.")
+        if not _TOKEN_RE.fullmatch(self.token):
+            raise ValueError(
+                f"Label Studio API token {self.token[:4]}… ({len(self.token)} characters) must be 6 to 40 "
+                "letters or digits: Label Studio ignores shorter ones and cannot store longer ones."
+            )
+
+    def fingerprint(self) -> str:
+        """A short hash naming the data templates made with these credentials."""
+        joined = "\x1f".join((self.username, self.password, self.token))
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:12]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def _listener_is_process(port: int, pid: int) -> bool | None:
+    """Whether the socket listening on 127.0.0.1:port belongs to `pid`; None where /proc cannot tell."""
+    tcp = Path("/proc/net/tcp")
+    if not tcp.is_file():
+        return None
+    wanted = f"0100007F:{port:04X}"
+    inodes = set()
+    for line in tcp.read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == wanted and fields[3] == "0A":  # 0A = LISTEN
+            inodes.add(f"socket:[{fields[9]}]")
+    try:
+        links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except (FileNotFoundError, PermissionError):
+        return None
+    return bool(inodes & links)
+
+
+def copy_data_dir(template: Path, data_dir: Path) -> None:
+    """Fill an empty or missing `data_dir` with a copy of a migrated template data directory."""
+    if not (template / DB_NAME).is_file():
+        raise LabelStudioError(f"{template} has no {DB_NAME}; make it with ensure_template().")
+    if data_dir.exists() and any(data_dir.iterdir()):
+        raise LabelStudioError(f"{data_dir} is not empty; copy the template only into a new directory.")
+    shutil.copytree(template, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(LOG_NAME))
+
+
+def ensure_template(credentials: Credentials = Credentials(), version: str = DEFAULT_VERSION) -> Path:
+    """A migrated data dir for these credentials, made once per version (~40 s) and cached for copying."""
+    templates = version_dir(version) / "templates"
+    template = templates / credentials.fingerprint()
+    if (template / DB_NAME).is_file():
+        return template
+    with _file_lock(templates / ".build.lock"):
+        if (template / DB_NAME).is_file():
+            return template
+        building = templates / f".building-{credentials.fingerprint()}"
+        shutil.rmtree(building, ignore_errors=True)
+        log.info("Making a migrated Label Studio data template at %s", template)
+        with LabelStudioServer(building, credentials=credentials, version=version):
+            pass
+        (building / LOG_NAME).unlink(missing_ok=True)
+        building.rename(template)
+    return template
+
+
+_PR_SET_PDEATHSIG = 1
+_prctl = getattr(ctypes.CDLL(None), "prctl", None) if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM the server when the thread that started it ends."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class LabelStudioServer:
+    """A Label Studio process on 127.0.0.1 with SQLite in `data_dir`; use it as a context manager."""
+
+    data_dir: Path
+    port: int | None = None
+    credentials: Credentials = field(default_factory=Credentials)
+    version: str = DEFAULT_VERSION
+    template: Path | None = None
+    start_timeout: float = 180.0
+    stop_timeout: float = 15.0
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _bound_port: int | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir).resolve()
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise ValueError(f"Port {self.port} is not a TCP port; use 1-65535, or None for a free one.")
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:8080 (only while running)."""
+        if self._bound_port is None:
+            raise LabelStudioError("Label Studio is not running; call start() or use `with` first.")
+        return f"http://{HOST}:{self._bound_port}"
+
+    @property
+    def token(self) -> str:
+        """The admin user's legacy API token (header `Authorization: Token <token>`)."""
+        return self.credentials.token
+
+    @property
+    def log_path(self) -> Path:
+        """The server's stdout and stderr, appended to on every start."""
+        return self.data_dir / LOG_NAME
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return self._process.pid if self._process and self._process.poll() is None else None
+
+    def __enter__(self) -> LabelStudioServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start the server and return once /health answers on our port with our process behind it."""
+        if self._process is not None:
+            raise LabelStudioError(f"Label Studio at {self.url} is already running (pid {self._process.pid}).")
+        executable = ensure_installed(self.version)
+        if self.template is not None and not (self.data_dir / DB_NAME).exists():
+            copy_data_dir(self.template, self.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.port is not None:
+            if port_in_use(self.port):
+                raise LabelStudioError(
+                    f"Port {self.port} on {HOST} is already in use; stop what runs there, pick another "
+                    "port, or leave the port out to use a free one."
+                )
+            self._start_on(executable, self.port)
+            return
+        for attempt in range(3):
+            try:
+                self._start_on(executable, free_port())
+                return
+            except _PortTaken:
+                log.info("The free port was taken before Label Studio bound it; trying another (%d)", attempt + 1)
+        raise LabelStudioError("Three free ports in a row were taken before Label Studio could bind them.")
+
+    def _environment(self) -> dict[str, str]:
+        """The whole environment of the server process: a few basics and our settings, nothing else."""
+        env = {name: os.environ[name] for name in _PASSED_ENV if name in os.environ}
+        env.update(
+            LABEL_STUDIO_BASE_DATA_DIR=str(self.data_dir),
+            DJANGO_DB="sqlite",
+            LABEL_STUDIO_USERNAME=self.credentials.username,
+            LABEL_STUDIO_PASSWORD=self.credentials.password,
+            LABEL_STUDIO_USER_TOKEN=self.credentials.token,
+            # Honoured only when the organisation is created, i.e. on the first start of a data dir.
+            LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+            LATEST_VERSION_CHECK="false",
+            COLLECT_ANALYTICS="false",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def _start_on(self, executable: Path, port: int) -> None:
+        """Launch on one port and wait for it; raise _PortTaken if another process got the port first."""
+        command = [
+            str(executable), "start", "--no-browser", "--internal-host", HOST, "--port", str(port),
+            # --debug only skips Label Studio's "port busy? take the next one" loop (server.py
+            # _get_free_port), so a busy port fails loudly instead of moving silently.
+            "--debug",
+        ]
+        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log_file:
+            log_file.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S')} starting on {HOST}:{port}\n".encode())
+            log_file.flush()
+            self._process = subprocess.Popen(
+                command,
+                env=self._environment(),
+                cwd=self.data_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                # No server outlives a killed test run or CLI; the hook only calls prctl(2).
+                preexec_fn=_die_with_parent,  # noqa: PLW1509
+            )
+        log.info("Started Label Studio (pid %d) on %s:%d, log %s", self._process.pid, HOST, port, self.log_path)
+        try:
+            self._wait_until_ready(self._process, port, log_start)
+        except BaseException:
+            self._terminate()
+            raise
+        self._bound_port = port
+
+    def _wait_until_ready(self, process: subprocess.Popen[bytes], port: int, log_start: int) -> None:
+        """Poll /health until it answers from our own process, or fail with the log's tail."""
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            code = process.poll()
+            if code is not None:
+                tail = _tail(self.log_path, start=log_start)
+                if "That port is already in use" in tail and self.port is None:
+                    raise _PortTaken(port)
+                raise LabelStudioError(
+                    f"Label Studio exited with code {code} while starting on {HOST}:{port} "
+                    f"(data dir {self.data_dir}). Last lines of {self.log_path}:\n{tail}"
+                )
+            if _health_ok(port):
+                if _listener_is_process(port, process.pid) is False:
+                    raise LabelStudioError(
+                        f"Another process answers on {HOST}:{port}, not the Label Studio we started "
+                        f"(pid {process.pid}); stop it or use another port."
+                    )
+                self._check_token(port)
+                return
+            time.sleep(0.25)
+        raise LabelStudioError(
+            f"Label Studio did not answer {HOST}:{port}/health within {self.start_timeout:.0f} s; "
+            f"raise start_timeout if the machine is slow. Last lines of {self.log_path}:\n"
+            f"{_tail(self.log_path, start=log_start)}"
+        )
+
+    def _check_token(self, port: int) -> None:
+        """Fail early, and say why, when the data dir was made with another token."""
+        request = urllib.request.Request(
+            f"http://{HOST}:{port}/api/current-user/whoami",
+            headers={"Authorization": f"Token {self.credentials.token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return
+        except urllib.error.HTTPError as error:
+            if error.code in (401, 403):
+                raise LabelStudioError(
+                    f"Label Studio in {self.data_dir} rejects the API token for {self.credentials.username}: "
+                    "the token is set only when a data dir is first made. Use the credentials it was made "
+                    "with, or a new data dir."
+                ) from error
+            raise
+
+    def stop(self) -> None:
+        """Stop the server: SIGTERM, then SIGKILL after `stop_timeout` seconds."""
+        self._terminate()
+        self._bound_port = None
+
+    def _terminate(self) -> None:
+        """Terminate the process group we started, if it still runs."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("Label Studio (pid %d) ignored SIGTERM for %.0f s; killing it", process.pid, self.stop_timeout)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=self.stop_timeout)
+        log.info("Stopped Label Studio (pid %d)", process.pid)
+
+
+class _PortTaken(LabelStudioError):
+    """Another process bound the port we picked before Label Studio did."""
+
+
+def _health_ok(port: int) -> bool:
+    """Whether GET /health on 127.0.0.1:port answers 200."""
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
