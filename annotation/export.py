@@ -1,6 +1,6 @@
 """Parse a Label Studio JSON export into checked annotations, one per annotator and task.
 
-Offsets arrive in UTF-16 units and are converted to code points here; every region's text
+Offsets arrive in the server's units (annotation/offsets.py) and become code points here; every region's text
 is checked against the sentence, every label against the schema; a region that cuts a
 token is snapped to token boundaries and reported. Any disagreement is an error naming
 the task and the sentence.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotation.labelconfig import ENTITIES, EVENTS, FLAGS, FLAGS_NAME, TRIGGERS
-from annotation.offsets import from_utf16
+from annotation.offsets import CODEPOINT, UTF16, from_label_studio
 from builder.model import Span
 from builder.schema import Schema
 from builder.segment import tokenize
@@ -99,7 +99,7 @@ def check_shape(export: object) -> list[dict[str, Any]]:
     return export  # type: ignore[return-value]
 
 
-def _regions(result: list[dict[str, Any]], text: str, schema: Schema, where: str,
+def _regions(result: list[dict[str, Any]], text: str, schema: Schema, where: str, units: str,
              problems: list[str]) -> tuple[list[Span], list[Span], list[str], list[str]]:
     entities: list[Span] = []
     triggers: list[Span] = []
@@ -114,13 +114,15 @@ def _regions(result: list[dict[str, Any]], text: str, schema: Schema, where: str
                 problems.append(f"{where}: {name} region has labels {labels}; expected one of the schema's")
                 continue
             try:
-                start, end = from_utf16(text, int(value["start"])), from_utf16(text, int(value["end"]))
+                start = from_label_studio(text, int(value["start"]), units)
+                end = from_label_studio(text, int(value["end"]), units)
             except (KeyError, TypeError, ValueError) as error:
                 problems.append(f"{where}: {name} region {labels[0]} has bad offsets ({error})")
                 continue
             if "text" not in value or text[start:end] != value["text"]:
                 problems.append(f"{where}: {name} region {labels[0]} [{start}, {end}) says "
-                                f"{value.get('text')!r} but the sentence has {text[start:end]!r} there")
+                                f"{value.get('text')!r} but the sentence has {text[start:end]!r} there"
+                                + _other_units_hint(text, value, units))
                 continue
             if start >= end:
                 problems.append(f"{where}: {name} region {labels[0]} is empty")
@@ -141,7 +143,19 @@ def _regions(result: list[dict[str, Any]], text: str, schema: Schema, where: str
     return entities, triggers, events, flags
 
 
-def parse_export(export: object, schema: Schema) -> ParsedExport:
+def _other_units_hint(text: str, value: dict[str, Any], units: str) -> str:
+    other = UTF16 if units == CODEPOINT else CODEPOINT
+    try:
+        start = from_label_studio(text, int(value["start"]), other)
+        end = from_label_studio(text, int(value["end"]), other)
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if text[start:end] == value.get("text"):
+        return f" (it matches if the server counts {other} offsets: set offset units to {other})"
+    return ""
+
+
+def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> ParsedExport:
     """Checked annotations from an export: each annotator's latest submitted annotation per task."""
     parsed = ParsedExport()
     problems: list[str] = []
@@ -170,7 +184,7 @@ def parse_export(export: object, schema: Schema) -> ParsedExport:
             entities, triggers, events, flags = ([], [], [], [])
             if not skipped:
                 entities, triggers, events, flags = _regions(annotation.get("result") or [], text, schema, where,
-                                                             problems)
+                                                             units, problems)
             snapped_entities = []
             for group in (entities, triggers):
                 for span in group:

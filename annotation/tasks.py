@@ -8,7 +8,7 @@ from statistics import fmean
 from typing import Any
 
 from annotation.labelconfig import ENTITIES, EVENTS, TEXT, TRIGGERS
-from annotation.offsets import to_utf16
+from annotation.offsets import CODEPOINT, to_label_studio
 from builder.model import Sentence, Span, short_hash
 from builder.prelabel.core import SentenceLabels
 
@@ -26,13 +26,14 @@ def with_neighbours(sentences: Iterable[Sentence]) -> Iterator[tuple[Sentence, s
             yield sentence, prev, nxt
 
 
-def _region(span: Span, text: str, from_name: str, number: int) -> dict[str, Any]:
+def _region(span: Span, text: str, from_name: str, number: int, units: str) -> dict[str, Any]:
     region: dict[str, Any] = {
         "id": f"{from_name[0]}{number}",
         "from_name": from_name,
         "to_name": TEXT,
         "type": "labels",
-        "value": {"start": to_utf16(text, span.start), "end": to_utf16(text, span.end), "text": span.text,
+        "value": {"start": to_label_studio(text, span.start, units), "end": to_label_studio(text, span.end, units),
+                  "text": span.text,
                   "labels": [span.label]},
         "meta": {"text": [span.source]},
     }
@@ -41,11 +42,12 @@ def _region(span: Span, text: str, from_name: str, number: int) -> dict[str, Any
     return region
 
 
-def prediction(sentence: Sentence, labels: SentenceLabels, model_version: str) -> dict[str, Any]:
-    """The pre-labels of a sentence as one Label Studio prediction (UTF-16 offsets)."""
+def prediction(sentence: Sentence, labels: SentenceLabels, model_version: str,
+               units: str = CODEPOINT) -> dict[str, Any]:
+    """The pre-labels of a sentence as one Label Studio prediction, offsets in the server's units."""
     text = sentence.text
-    result = [_region(s, text, ENTITIES, i) for i, s in enumerate(labels.entities)]
-    result += [_region(s, text, TRIGGERS, i) for i, s in enumerate(labels.triggers)]
+    result = [_region(s, text, ENTITIES, i, units) for i, s in enumerate(labels.entities)]
+    result += [_region(s, text, TRIGGERS, i, units) for i, s in enumerate(labels.triggers)]
     if labels.events:
         result.append({"id": "events", "from_name": EVENTS, "to_name": TEXT, "type": "choices",
                        "value": {"choices": [e.label for e in labels.events]}})
@@ -75,6 +77,7 @@ def build_tasks(
     titles: Mapping[str, str],
     prelabels: Mapping[str, SentenceLabels],
     model_version: str,
+    units: str = CODEPOINT,
 ) -> Iterator[dict[str, Any]]:
     """Tasks for sentences (grouped by article, in order), with predictions where pre-labels exist."""
     for sentence, prev, nxt in with_neighbours(sentences):
@@ -83,5 +86,5 @@ def build_tasks(
         }
         labels = prelabels.get(sentence.id)
         if labels is not None:
-            task["predictions"] = [prediction(sentence, labels, model_version)]
+            task["predictions"] = [prediction(sentence, labels, model_version, units)]
         yield task

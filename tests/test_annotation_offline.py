@@ -9,7 +9,7 @@ import pytest
 from annotation.export import ExportError, parse_export
 from annotation.labelconfig import FLAGS, labelling_config
 from annotation.merge import ACCEPTED, REVIEW, SKIPPED, agreement, merge
-from annotation.offsets import from_utf16, to_utf16
+from annotation.offsets import CODEPOINT, UTF16, from_utf16, to_label_studio, to_utf16
 from annotation.tasks import build_tasks
 from builder.model import Sentence, Span
 from builder.prelabel.core import EventLabel, SentenceLabels
@@ -58,28 +58,31 @@ def _sentence(sid: str, article: str, index: int, text: str) -> Sentence:
     return Sentence(sid, article, index, 0, 0, text, tokenize(text))
 
 
-def test_tasks_have_context_and_utf16_predictions() -> None:
+@pytest.mark.parametrize(("units", "shift"), [(CODEPOINT, 0), (UTF16, 2)])
+def test_tasks_have_context_and_predictions_in_server_units(units: str, shift: int) -> None:
     sentences = [_sentence("s1", "a", 0, "Satu."), _sentence("s2", "a", 1, EMOJI), _sentence("s3", "b", 0, "Lain.")]
     start = EMOJI.index("Bekasi")
     labels = SentenceLabels(
         "s2", (Span(start, start + 6, "LOC", "Bekasi", "gazetteer:places.v1", 0.8),),
         (EventLabel("Contact.Meet", 0.5, "lexicon:events.v1"),), (),
     )
-    tasks = list(build_tasks(sentences, titles={"a": "Judul A"}, prelabels={"s2": labels}, model_version="v"))
+    tasks = list(build_tasks(sentences, titles={"a": "Judul A"}, prelabels={"s2": labels}, model_version="v",
+                             units=units))
     assert [t["data"]["sentence_id"] for t in tasks] == ["s1", "s2", "s3"]
     middle = tasks[1]
     assert (middle["data"]["prev"], middle["data"]["next"], middle["data"]["title"]) == ("Satu.", "", "Judul A")
     assert tasks[2]["data"]["title"] == "" and "predictions" not in tasks[0]
     region = middle["predictions"][0]["result"][0]
-    assert region["value"]["start"] == start + 2 and region["value"]["end"] == start + 8
+    assert region["value"]["start"] == start + shift and region["value"]["end"] == start + 6 + shift
     assert region["meta"] == {"text": ["gazetteer:places.v1"]}
     assert middle["predictions"][0]["result"][1]["value"] == {"choices": ["Contact.Meet"]}
     assert middle["predictions"][0]["model_version"] == "v"
 
 
-def region(text: str, start: int, end: int, label: str, name: str = "entities", value_text: str | None = None) -> dict:
+def region(text: str, start: int, end: int, label: str, name: str = "entities", value_text: str | None = None,
+           units: str = CODEPOINT) -> dict:
     return {"from_name": name, "to_name": "text", "type": "labels",
-            "value": {"start": to_utf16(text, start), "end": to_utf16(text, end),
+            "value": {"start": to_label_studio(text, start, units), "end": to_label_studio(text, end, units),
                       "text": text[start:end] if value_text is None else value_text, "labels": [label]}}
 
 
@@ -92,19 +95,20 @@ def ann(aid: int, who: int | dict, result: list[dict], updated: str = "2026-01-0
     return {"id": aid, "completed_by": who, "result": result, "updated_at": updated, "was_cancelled": False, **kw}
 
 
-def test_parse_export_converts_offsets_keeps_latest_and_snaps(schema: Schema) -> None:
+@pytest.mark.parametrize("units", [CODEPOINT, UTF16])
+def test_parse_export_converts_offsets_keeps_latest_and_snaps(schema: Schema, units: str) -> None:
     b = EMOJI.index("Bekasi")
     export = [
         task(1, "s1", EMOJI, [
-            ann(10, 1, [region(EMOJI, b, b + 3, "LOC")], "2026-01-01T00:00:00Z"),  # older, superseded
-            ann(11, 1, [region(EMOJI, b, b + 4, "LOC"),  # "Beka" cuts the token: snapped
+            ann(10, 1, [region(EMOJI, b, b + 3, "LOC", units=units)], "2026-01-01T00:00:00Z"),  # superseded
+            ann(11, 1, [region(EMOJI, b, b + 4, "LOC", units=units),  # "Beka" cuts the token: snapped
                         {"from_name": "events", "to_name": "text", "type": "choices",
                          "value": {"choices": ["Contact.Meet"]}}], "2026-01-02T00:00:00Z"),
             ann(12, {"id": 2, "email": "b@x.id"}, [], was_cancelled=True),
         ], drafts=[{"id": 5, "result": []}]),
         task(2, "s2", "Tanpa anotasi.", []),
     ]
-    parsed = parse_export(export, schema)
+    parsed = parse_export(export, schema, units)
     assert parsed.tasks == 2 and parsed.tasks_without_annotations == 1
     assert parsed.superseded == 1 and parsed.drafts_ignored == 1
     first, second = parsed.annotations
@@ -128,6 +132,13 @@ def test_parse_export_converts_offsets_keeps_latest_and_snaps(schema: Schema) ->
 def test_parse_export_errors_name_task_and_sentence(schema: Schema, result: list[dict], message: str) -> None:
     with pytest.raises(ExportError, match=message):
         parse_export([task(1, "s1", EMOJI, [ann(1, 1, result)])], schema)
+
+
+def test_offsets_in_the_other_unit_are_an_error_with_a_hint(schema: Schema) -> None:
+    b = EMOJI.index("Bekasi")
+    utf16_export = [task(1, "s1", EMOJI, [ann(1, 1, [region(EMOJI, b, b + 6, "LOC", units=UTF16)])])]
+    with pytest.raises(ExportError, match=r"says 'Bekasi' but the sentence has .* set offset units to utf16"):
+        parse_export(utf16_export, schema, CODEPOINT)
 
 
 @pytest.mark.parametrize(
