@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from builder.ingest import DEFAULT_MAX_CHARS, discover
+from builder.options import WorkspaceOption
 from builder.store import Workspace
 
 app = typer.Typer(
@@ -26,13 +27,6 @@ app.add_typer(eval_app, name="eval")
 console = Console()
 err = Console(stderr=True)
 
-WorkspaceOption = Annotated[
-    Path,
-    typer.Option(
-        "--workspace", "-w", envvar="BUILDER_WORKSPACE", file_okay=False,
-        help="Directory holding articles, sentences, snapshots and reports.",
-    ),
-]
 SHOWN_PROBLEMS = 20
 
 
@@ -268,10 +262,29 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     ws = Workspace(workspace)
     if not ws.root.is_dir():
         raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+    from collections import Counter
+
+    from annotation.store import AnnotationStore
+
     table = Table(title=f"Workspace {ws.root}", show_header=False)
     table.add_row("articles", f"{ws.count_rows(ws.articles_dir):,}")
     table.add_row("sentences", f"{ws.count_rows(ws.sentences_dir):,}")
     table.add_row("ingest runs", f"{len(list(ws.runs_dir.glob('ingest-*.json'))) if ws.runs_dir.is_dir() else 0:,}")
+    latest = _latest_prelabels(ws)
+    table.add_row("pre-labelled sentences", f"{ws.count_rows(latest):,}" if latest else "0")
+    pushed = ws.runs_dir / "push-latest.json"
+    if pushed.exists():
+        info = json.loads(pushed.read_text(encoding="utf-8"))
+        table.add_row("tasks in Label Studio", f"{info['tasks_in_project']:,} (project {info['project_id']} at {info['url']})")
+    store = AnnotationStore.of(ws)
+    annotations = store.read_annotations()
+    finals = Counter(f.status for f in store.iter_final())
+    table.add_row("sentences annotated (accepted)", f"{finals.get('accepted', 0):,}")
+    table.add_row("sentences skipped", f"{finals.get('skipped', 0):,}")
+    table.add_row("sentences in review", f"{finals.get('review', 0):,}")
+    for annotator, count in sorted(Counter(a.annotator for a in annotations if not a.skipped).items()):
+        skipped = sum(1 for a in annotations if a.skipped and a.annotator == annotator)
+        table.add_row(f"  annotator {annotator}", f"{count:,} annotated, {skipped:,} skipped")
     console.print(table)
 
 
@@ -390,6 +403,11 @@ def eval_events(
     if json_out is not None:
         data = {"sentences": report.sentences, "exact_match": report.exact_match, "scores": report.scores}
         json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+from annotation.commands import register  # noqa: E402 - the Label Studio commands need `app` and `fail`
+
+register(app)
 
 
 def main() -> None:

@@ -90,8 +90,8 @@ CORPORA: tuple[NerCorpus, ...] = (
 class CrfParams:
     """L-BFGS training options for python-crfsuite."""
 
-    c1: float = 0.05
-    c2: float = 0.01
+    c1: float = 0.1
+    c2: float = 0.05
     max_iterations: int = 200
     min_feature_freq: int = 1
     lexicon_folds: int = 5  # training sentences see a lexicon built from the other folds

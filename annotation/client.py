@@ -1,0 +1,269 @@
+"""Push tasks to and pull annotations from a Label Studio server, never losing or duplicating work.
+
+Push is idempotent: it lists the tasks the project has (by `data.sentence_id`) and imports
+only the missing ones. The SDK's automatic retries are off: an import whose answer was lost
+may have been saved, so after any failure the project is listed again before anything is
+re-sent. Pull keeps the raw export as an immutable snapshot before it parses it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from annotation.export import Annotation, ExportError, ParsedExport, parse_export
+from annotation.labelconfig import labelling_config
+from annotation.merge import FinalLabels, merge
+from annotation.offsets import CODEPOINT, check_units
+from annotation.store import AnnotationStore
+from builder.schema import Schema
+from builder.store import Workspace
+
+log = logging.getLogger(__name__)
+
+URL_ENV, KEY_ENV = "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"  # the names the SDK itself uses
+
+
+class LabelStudioUnavailable(RuntimeError):
+    """The server did not answer; what was done so far is safe, and running again continues."""
+
+
+def connect(url: str, api_key: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+    """An SDK client that never resends a request by itself (see the module docstring)."""
+    from label_studio_sdk import LabelStudio
+
+    return LabelStudio(base_url=url.rstrip("/"), api_key=api_key, max_retries=0, timeout=timeout)
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    import httpx
+
+    return (httpx.TransportError, ServerError)
+
+
+class ServerError(Exception):
+    """Stands for an HTTP 5xx answer: the request may or may not have been carried out."""
+
+
+def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the SDK, turning a 5xx answer into ServerError (a 4xx is our mistake and is raised as is)."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        return function(*args, **kwargs)
+    except ApiError as error:
+        if error.status_code is not None and error.status_code >= 500:
+            raise ServerError(f"HTTP {error.status_code}") from error
+        raise
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    """Which project on which server a workspace's tasks live in (no key is ever stored)."""
+
+    url: str
+    project_id: int
+    title: str
+    offset_units: str = CODEPOINT
+
+
+def project_file(workspace: Workspace) -> Path:
+    """Where the workspace remembers its Label Studio project."""
+    return AnnotationStore.of(workspace).root / "project.json"
+
+
+def load_project(workspace: Workspace) -> ProjectRef | None:
+    """The remembered project, if any."""
+    path = project_file(workspace)
+    if not path.exists():
+        return None
+    return ProjectRef(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def save_project(workspace: Workspace, ref: ProjectRef) -> None:
+    """Remember the project (temporary file, then rename)."""
+    path = project_file(workspace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(ref.__dict__, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schema: Schema,
+                   offset_units: str = CODEPOINT) -> ProjectRef:
+    """The workspace's project on this server: remembered, found by title, or created from the schema."""
+    check_units(offset_units)
+    config = labelling_config(schema)
+    remembered = load_project(workspace)
+    project_id = None
+    if remembered is not None and remembered.url == url.rstrip("/"):
+        project_id = remembered.project_id
+    else:
+        project_id = next((p.id for p in ls.projects.list() if p.title == title), None)
+    if project_id is None:
+        project_id = ls.projects.create(title=title, label_config=config).id
+    else:
+        project = ls.projects.get(id=project_id)
+        if project.label_config != config:
+            ls.projects.update(id=project_id, label_config=config)
+    ref = ProjectRef(url.rstrip("/"), int(project_id), title, offset_units)
+    save_project(workspace, ref)
+    return ref
+
+
+def existing_tasks(ls: Any, project_id: int) -> dict[str, list[int]]:
+    """sentence id → task ids already in the project (more than one means duplicates)."""
+    found: dict[str, list[int]] = {}
+    for task in _call(lambda: list(ls.tasks.list(project=project_id, include="id,data", page_size=1000))):
+        sentence_id = (task.data or {}).get("sentence_id")
+        if sentence_id:
+            found.setdefault(sentence_id, []).append(task.id)
+    return found
+
+
+@dataclass
+class PushSummary:
+    """What a push did."""
+
+    project_id: int
+    created: int = 0
+    already_there: int = 0
+    duplicates_on_server: int = 0
+    recovered_batches: int = 0
+    batches: int = 0
+
+
+def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def push_tasks(ls: Any, project_id: int, tasks: Iterable[dict[str, Any]], *, batch_size: int = 250,
+               on_batch: Callable[[int], None] | None = None, attempts: int = 3) -> PushSummary:
+    """Import the tasks whose sentence is not in the project yet, in batches."""
+    summary = PushSummary(project_id)
+    try:
+        existing = existing_tasks(ls, project_id)
+    except _network_errors() as error:
+        raise LabelStudioUnavailable(f"Label Studio did not answer ({error}); nothing was pushed") from error
+    summary.duplicates_on_server = sum(len(ids) - 1 for ids in existing.values())
+    missing = []
+    for task in tasks:
+        if task["data"]["sentence_id"] in existing:
+            summary.already_there += 1
+        else:
+            missing.append(task)
+    for batch in _batches(missing, batch_size):
+        summary.created += _import_batch(ls, project_id, batch, attempts, summary)
+        summary.batches += 1
+        if on_batch is not None:
+            on_batch(len(batch))
+    return summary
+
+
+def _import_batch(ls: Any, project_id: int, batch: list[dict[str, Any]], attempts: int,
+                  summary: PushSummary) -> int:
+    """Import one batch; after a failure, list the project and send only what is still missing."""
+    pending = batch
+    for attempt in range(attempts):
+        try:
+            _call(ls.projects.import_tasks, id=project_id, request=pending, return_task_ids=True)
+            return len(pending)
+        except _network_errors() as error:
+            log.warning("import of %d tasks failed (%s); checking what the server saved", len(pending), error)
+            try:
+                existing = existing_tasks(ls, project_id)
+            except _network_errors() as again:
+                raise LabelStudioUnavailable(
+                    f"Label Studio stopped answering during a push ({again}). Tasks already imported are safe; "
+                    "start the server again and run the same push: it sends only the missing ones"
+                ) from again
+            saved = [t for t in pending if t["data"]["sentence_id"] in existing]
+            pending = [t for t in pending if t["data"]["sentence_id"] not in existing]
+            summary.recovered_batches += 1
+            if not pending:
+                return len(saved)
+            log.info("attempt %d: %d of the batch were saved, %d still to send", attempt + 1, len(saved), len(pending))
+    raise LabelStudioUnavailable(f"{len(pending)} tasks could not be imported after {attempts} attempts; "
+                                 "run the push again")
+
+
+def download_export(ls: Any, project_id: int) -> bytes:
+    """The project's full JSON export (tasks with annotations, skips included), as bytes."""
+    try:
+        return _call(lambda: b"".join(ls.projects.exports.download_sync(
+            project_id, export_type="JSON", download_all_tasks=False)))
+    except _network_errors() as error:
+        raise LabelStudioUnavailable(f"Label Studio did not answer during the export ({error}); nothing was "
+                                     "changed in the workspace; run the pull again") from error
+
+
+@dataclass
+class PullSummary:
+    """What a pull read and wrote."""
+
+    snapshot: str
+    tasks: int = 0
+    annotations: int = 0
+    skipped: int = 0
+    drafts_ignored: int = 0
+    superseded: int = 0
+    snapped: list[str] = field(default_factory=list)
+    accepted: int = 0
+    review: list[str] = field(default_factory=list)
+    annotators: dict[str, int] = field(default_factory=dict)
+
+
+def combine(stored: Iterable[Annotation], new: Iterable[Annotation]) -> list[Annotation]:
+    """Every annotator's newest annotation per sentence across all pulls; nothing pulled before is dropped."""
+    newest: dict[tuple[str, str], Annotation] = {}
+    for annotation in (*stored, *new):
+        key = (annotation.sentence_id, annotation.annotator)
+        current = newest.get(key)
+        if current is None or (annotation.updated_at, annotation.annotation_id) >= (
+            current.updated_at, current.annotation_id
+        ):
+            newest[key] = annotation
+    return list(newest.values())
+
+
+def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schema, units: str = CODEPOINT,
+                 adjudicator: str | None = None) -> PullSummary:
+    """Keep a raw export as a snapshot, parse and check it, and update annotations and merged labels.
+
+    From a server the snapshot is kept even if parsing fails (it is what the server said);
+    from a file, a malformed or foreign export is refused before anything is written.
+    """
+    store = AnnotationStore.of(workspace)
+    snapshot = store.save_snapshot(raw, origin) if origin == "server" else None
+    try:
+        export = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ExportError([f"not JSON ({error}); give the file from Label Studio's Export → JSON"]) from None
+    parsed: ParsedExport = parse_export(export, schema, units)
+    if snapshot is None:
+        snapshot = store.save_snapshot(raw, origin)
+    annotations = combine(store.read_annotations(), parsed.annotations)
+    finals: list[FinalLabels] = merge(annotations, adjudicator)
+    store.write_annotations(annotations)
+    store.write_final(finals)
+    summary = PullSummary(
+        snapshot=str(snapshot), tasks=parsed.tasks, annotations=sum(not a.skipped for a in parsed.annotations),
+        skipped=sum(a.skipped for a in parsed.annotations), drafts_ignored=parsed.drafts_ignored,
+        superseded=parsed.superseded,
+        snapped=[f"task {s.task_id} (sentence {s.sentence_id}, annotator {s.annotator}): {s.before!r} → {s.after!r}"
+                 for s in parsed.snapped],
+        accepted=sum(f.status == "accepted" for f in finals),
+        review=[f"{f.sentence_id}: {f.reason}" for f in finals if f.status == "review"],
+    )
+    for annotation in annotations:
+        summary.annotators[annotation.annotator] = summary.annotators.get(annotation.annotator, 0) + 1
+    workspace.write_report(f"pull-{Path(str(snapshot)).stem}", summary.__dict__)
+    return summary
