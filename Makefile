@@ -28,10 +28,16 @@ demo: venv
 	$(PY) -m builder ingest examples --workspace $(DEMO_WORKSPACE)
 	$(PY) -m builder show --workspace $(DEMO_WORKSPACE) --limit 3 --tokens
 	$(PY) -m builder prelabel --workspace $(DEMO_WORKSPACE)
+	$(PY) -m builder push --workspace $(DEMO_WORKSPACE) --start-server
+	$(PY) -m builder pull --workspace $(DEMO_WORKSPACE) --start-server
 	$(PY) -m builder release --workspace $(DEMO_WORKSPACE) --releases-dir $(DEMO_RELEASES) --version 0.1.0 --conll
 	$(PY) -m builder status --workspace $(DEMO_WORKSPACE)
-	@echo "Demo output: $(DEMO_WORKSPACE)/ (articles, sentences, pre-labels as Parquet; runs/ has the ingest report)"
-	@echo "and the release in $(DEMO_RELEASES)/id_news/0.1.0/."
+	@echo
+	@echo "Demo output: $(DEMO_WORKSPACE)/ (articles, sentences, pre-labels, Label Studio snapshots) and"
+	@echo "the release in $(DEMO_RELEASES)/id_news/0.1.0/."
+	@echo "Annotators: run '$(PY) -m builder serve --workspace $(DEMO_WORKSPACE)' and open the URL it prints;"
+	@echo "then 'builder pull' and 'builder release --bump minor' make the next version with their work."
+	@echo "Load the release: $(PY) -c \"import datasets; print(datasets.load_dataset('$(DEMO_RELEASES)/id_news/0.1.0'))\""
 
 test: venv
 	$(PY) -m pytest
