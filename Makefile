@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 DEMO_WORKSPACE ?= workspace/demo
 SHARED ?= ../shared
 
-.PHONY: help venv demo test eval clean
+.PHONY: help venv demo test eval bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the pipeline on examples/ into $(DEMO_WORKSPACE)"
 	@echo "make test   - set up .venv with test extras and run the tests"
 	@echo "make eval   - sentence-boundary evaluation against $(SHARED)/data/raw/indosum-dev"
+	@echo "make bench  - pre-labelling throughput on $(SHARED)/data/raw/indosum-dev (figures in bench/results.json)"
 	@echo "make clean  - remove .venv, workspace/ and releases/"
 
 $(VENV)/.installed: pyproject.toml
@@ -45,6 +46,9 @@ test: venv
 eval: venv
 	mkdir -p workspace
 	$(PY) -m builder eval segments $(SHARED)/data/raw/indosum-dev --json workspace/eval-segments.json
+
+bench: venv
+	$(PY) bench/run.py --shared $(SHARED)
 
 clean:
 	rm -rf $(VENV) workspace releases
