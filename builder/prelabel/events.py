@@ -24,11 +24,25 @@ from builder.segment import tokenize
 MATCH_KINDS = ("stem", "surface")
 
 
+class _WordSet:
+    """Sastrawi's root-word dictionary as a set: its own ArrayDictionary searches a list (≈30 ms a word)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = {w for w in words if w and w.strip()}
+
+    def contains(self, word: str) -> bool:
+        return word in self.words
+
+    def count(self) -> int:
+        return len(self.words)
+
+
 @lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
+    from Sastrawi.Stemmer.Stemmer import Stemmer
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    return StemmerFactory().create_stemmer()
+    return Stemmer(_WordSet(StemmerFactory().get_words()))
 
 
 @lru_cache(maxsize=262_144)
