@@ -14,6 +14,7 @@ import resource
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from builder.eval_segments import detokenize, indosum_articles
@@ -57,10 +58,10 @@ def main() -> int:
         summary = ingest([corpus], workspace=ws)
         ingest_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        prelabeller = default_prelabeller(load_schema())
+        default_prelabeller(load_schema())
         load_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        labelled = prelabel_workspace(ws, prelabeller)
+        labelled = prelabel_workspace(ws, partial(default_prelabeller, load_schema()), workers=1)
         prelabel_seconds = time.perf_counter() - started
     figures = {
         "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine()},

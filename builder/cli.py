@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from builder.ingest import DEFAULT_MAX_CHARS, discover
 from builder.options import WorkspaceOption
+from builder.parallel import default_workers
 from builder.store import Workspace
 
 app = typer.Typer(
@@ -48,6 +50,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories of .txt, .html/.htm and .jsonl articles.")],
     workspace: WorkspaceOption = Path("workspace"),
     max_chars: Annotated[int, typer.Option(min=1, help="Skip a page (or JSONL record) longer than this.")] = DEFAULT_MAX_CHARS,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (default: all cores).")] = default_workers(),
 ) -> None:
     """Read, clean and segment articles into the workspace (Parquet), reporting what was skipped."""
     from builder.pipeline import ingest as run_ingest
@@ -62,7 +65,8 @@ def ingest(
         def on_file(path: Path) -> None:
             progress.update(task, advance=1, current=path.name)
 
-        summary = run_ingest(files, workspace=Workspace(workspace), max_chars=max_chars, on_file=on_file)
+        summary = run_ingest(files, workspace=Workspace(workspace), max_chars=max_chars, workers=workers,
+                             on_file=on_file)
 
     table = Table(title=f"Ingest {summary.run_id}", show_header=False)
     for name, value in (("files read", summary.files), ("articles", summary.articles),
@@ -111,6 +115,7 @@ def prelabel(
     lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
     gazetteer: Annotated[bool, typer.Option(help="Also tag places from the packaged gazetteer.")] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Sentences per batch.")] = 512,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (default: all cores).")] = default_workers(),
 ) -> None:
     """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer) and event types."""
     from builder.prelabel.apply import prelabel_workspace
@@ -122,13 +127,14 @@ def prelabel(
     if total == 0:
         raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
     try:
-        prelabeller = default_prelabeller(load_schema(schema), model_path=model, lexicon_path=lexicon,
-                                          gazetteer=gazetteer)
+        factory = partial(default_prelabeller, load_schema(schema), model_path=model, lexicon_path=lexicon,
+                          gazetteer=gazetteer)
+        factory()  # fail here, with a clear message, rather than in a worker
     except (SchemaError, FileNotFoundError, ValueError) as error:
         raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
     with _progress() as progress:
-        task = progress.add_task("Pre-labelling", total=total, current="sentences")
-        summary = prelabel_workspace(ws, prelabeller, batch_size=batch_size,
+        task = progress.add_task("Pre-labelling", total=total, current=f"sentences on {workers} worker(s)")
+        summary = prelabel_workspace(ws, factory, workers=workers, batch_size=batch_size,
                                      on_batch=lambda n: progress.update(task, advance=n))
         progress.update(task, completed=total)
     table = Table(title="Pre-labels", show_header=False)

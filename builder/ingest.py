@@ -26,6 +26,11 @@ class InputError(ValueError):
         super().__init__(f"{where}: {message}")
         self.where = where
         self.kind = kind
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str]]:
+        # Results travel back from worker processes pickled; the default would call InputError(text).
+        return (type(self), (self.where, self.kind, self.message))
 
 
 @dataclass(frozen=True, slots=True)

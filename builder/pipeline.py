@@ -6,12 +6,14 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from builder.clean import RULES_VERSION
 from builder.ingest import DEFAULT_MAX_CHARS, InputError, Notice, discover, read_file
-from builder.model import Article
+from builder.model import Article, Sentence
+from builder.parallel import ordered_map
 from builder.segment import SEGMENTER_VERSION, segment
 from builder.store import ARTICLE_SCHEMA, SENTENCE_SCHEMA, PartWriter, Workspace, article_row, sentence_row
 
@@ -67,25 +69,45 @@ def vars_of(problem: Problem) -> dict[str, str]:
     return {"where": problem.where, "kind": problem.kind, "message": problem.message}
 
 
+@dataclass(frozen=True)
+class FileResult:
+    """What one file gave: articles with their sentences, errors, and notices."""
+
+    path: Path
+    outcomes: list[tuple[Article, list[Sentence]] | InputError]
+    notices: list[Notice]
+
+
+def read_and_segment(path: Path, max_chars: int = DEFAULT_MAX_CHARS) -> FileResult:
+    """Read one file and segment its articles (the part of ingest that runs on workers)."""
+    notices: list[Notice] = []
+    outcomes: list[tuple[Article, list[Sentence]] | InputError] = []
+    for outcome in read_file(path, max_chars=max_chars, notify=notices.append):
+        outcomes.append(outcome if isinstance(outcome, InputError) else (outcome, segment(outcome)))
+    return FileResult(path, outcomes, notices)
+
+
 def ingest(
     paths: Iterable[Path],
     *,
     workspace: Workspace,
     max_chars: int = DEFAULT_MAX_CHARS,
     batch_rows: int = 2048,
+    workers: int = 1,
     on_file: Callable[[Path], None] | None = None,
 ) -> IngestSummary:
-    """Read, clean and segment every article under `paths` into new workspace parts."""
+    """Read, clean and segment every article under `paths` into new workspace parts.
+
+    Files are read and segmented on `workers` processes; duplicates are found and rows
+    written here, in file order, so the result does not depend on the number of workers.
+    """
     run_id = workspace.new_run_id()
     summary = IngestSummary(run_id=run_id)
     seen = workspace.known_articles()
     articles = PartWriter(workspace.articles_dir / f"part-{run_id}.parquet", ARTICLE_SCHEMA, batch_rows)
     sentences = PartWriter(workspace.sentences_dir / f"part-{run_id}.parquet", SENTENCE_SCHEMA, batch_rows)
 
-    def notify(notice: Notice) -> None:
-        summary.notices.append(Problem(notice.where, notice.kind, notice.message))
-
-    def accept(article: Article) -> None:
+    def accept(article: Article, segmented: list[Sentence]) -> None:
         content = Article.content_hash(article.body)
         if content in seen:
             summary.skipped.append(
@@ -96,21 +118,24 @@ def ingest(
         articles.add(article_row(article))
         summary.articles += 1
         summary.removed_lines.update(r.reason for r in article.removed)
-        for sentence in segment(article):
+        for sentence in segmented:
             sentences.add(sentence_row(sentence))
             summary.sentences += 1
             summary.tokens += len(sentence.tokens)
 
     try:
-        for path in discover(paths):
+        results = ordered_map(partial(read_and_segment, max_chars=max_chars), discover(paths), workers=workers,
+                              ahead=8 * workers)
+        for result in results:
             summary.files += 1
             if on_file is not None:
-                on_file(path)
-            for outcome in read_file(path, max_chars=max_chars, notify=notify):
+                on_file(result.path)
+            summary.notices += [Problem(n.where, n.kind, n.message) for n in result.notices]
+            for outcome in result.outcomes:
                 if isinstance(outcome, InputError):
                     summary.skipped.append(Problem(outcome.where, outcome.kind, str(outcome)))
                 else:
-                    accept(outcome)
+                    accept(*outcome)
     except BaseException:
         articles.abort()
         sentences.abort()

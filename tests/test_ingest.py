@@ -191,3 +191,24 @@ def test_sentences_are_written_in_batches(tmp_path: Path, workspace: Workspace) 
     assert [s.index for s in sentences] == list(range(50))
     assert sentences[3].text == "Kalimat nomor 3 ada di sini."
     assert [t.text for t in sentences[3].tokens] == ["Kalimat", "nomor", "3", "ada", "di", "sini", "."]
+
+
+def test_input_errors_survive_pickling() -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(InputError("a.txt", "empty", "the file is empty")))
+    assert (error.where, error.kind, str(error)) == ("a.txt", "empty", "a.txt: the file is empty")
+
+
+def test_workers_give_the_same_workspace(examples_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    write(bad / "empty.txt", b"")
+    write(bad / "copy.txt", (examples_dir / "okezone-kazakhstan.txt").read_bytes())
+    results = []
+    for workers in (1, 2):
+        ws = Workspace(tmp_path / f"ws{workers}")
+        summary = ingest([examples_dir, bad], workspace=ws, workers=workers)
+        rows = [r for b in ws.iter_parquet(ws.sentences_dir) for r in b.to_pylist()]
+        results.append((summary.articles, summary.sentences, [(p.where, p.kind) for p in summary.skipped], rows))
+    assert results[0] == results[1]
+    assert results[0][2] == [(str(tmp_path / "bad" / "copy.txt"), "duplicate"), (str(tmp_path / "bad" / "empty.txt"), "empty")]

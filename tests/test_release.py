@@ -39,7 +39,7 @@ def rule_prelabeller() -> Prelabeller:
 @pytest.fixture
 def ready(examples_dir: Path, workspace: Workspace) -> Workspace:
     ingest([examples_dir], workspace=workspace)
-    prelabel_workspace(workspace, rule_prelabeller())
+    prelabel_workspace(workspace, rule_prelabeller)
     return workspace
 
 

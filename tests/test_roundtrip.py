@@ -44,7 +44,7 @@ def prelabeller() -> Prelabeller:
 def prepared(tmp_path: Path, *inputs: Path) -> Workspace:
     ws = Workspace(tmp_path / f"ws-{uuid4().hex[:6]}")
     ingest(list(inputs), workspace=ws)
-    prelabel_workspace(ws, prelabeller())
+    prelabel_workspace(ws, prelabeller)
     return ws
 
 

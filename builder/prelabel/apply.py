@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from builder.model import Sentence, Span, short_hash
 from builder.prelabel.core import EventLabel, Prelabeller, SentenceLabels
+from builder.parallel import ordered_map
 from builder.store import PartWriter, Workspace
 
 _SPAN = pa.struct(
@@ -79,14 +80,52 @@ def iter_prelabels(directory: Path) -> Iterator[SentenceLabels]:
             yield labels_from_row(row)
 
 
+_worker_prelabeller: Prelabeller | None = None
+
+
+def _start_worker(factory: Callable[[], Prelabeller]) -> None:
+    """Build the pre-labeller once per worker process (the model is loaded once)."""
+    global _worker_prelabeller
+    _worker_prelabeller = factory()
+
+
+def _label_batch(batch: list[Sentence]) -> tuple[list[dict[str, Any]], int]:
+    """Rows for a batch of sentences, and how many tokens they had."""
+    if _worker_prelabeller is None:
+        raise RuntimeError("the worker was started without a pre-labeller")
+    labelled = _worker_prelabeller.label(batch)
+    rows = [labels_row(labels, s.article_id) for s, labels in zip(batch, labelled, strict=True)]
+    return rows, sum(len(s.tokens) for s in batch)
+
+
+def _batches_to_label(workspace: Workspace, done: set[str], batch_size: int,
+                      summary: PrelabelSummary) -> Iterator[list[Sentence]]:
+    batch: list[Sentence] = []
+    for sentence in workspace.iter_sentences():
+        if sentence.id in done:
+            summary.already_labelled += 1
+            continue
+        batch.append(sentence)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def prelabel_workspace(
     workspace: Workspace,
-    prelabeller: Prelabeller,
+    factory: Callable[[], Prelabeller],
     *,
+    workers: int = 1,
     batch_size: int = 512,
     on_batch: Callable[[int], None] | None = None,
 ) -> PrelabelSummary:
-    """Pre-label every stored sentence that this pre-labeller has not labelled yet."""
+    """Pre-label every stored sentence that this pre-labeller has not labelled yet.
+
+    `factory` builds the pre-labeller; with several workers each process builds its own once.
+    """
+    prelabeller = factory()
     directory = prelabel_dir(workspace, prelabeller)
     summary = PrelabelSummary(str(directory), prelabeller.versions)
     done = {
@@ -98,30 +137,19 @@ def prelabel_workspace(
         json.dumps({"versions": list(prelabeller.versions)}, indent=2) + "\n", encoding="utf-8"
     )
     writer = PartWriter(directory / f"part-{workspace.new_run_id()}.parquet", PRELABEL_SCHEMA, batch_size)
-
-    def run(batch: list[Sentence]) -> None:
-        for sentence, labels in zip(batch, prelabeller.label(batch), strict=True):
-            writer.add(labels_row(labels, sentence.article_id))
-            summary.entities_by_source.update(s.source for s in labels.entities)
-            summary.entities_by_label.update(s.label for s in labels.entities)
-            summary.events_by_type.update(e.label for e in labels.events)
-        summary.sentences += len(batch)
-        summary.tokens += sum(len(s.tokens) for s in batch)
-        if on_batch is not None:
-            on_batch(len(batch))
-
-    batch: list[Sentence] = []
+    batches = _batches_to_label(workspace, done, batch_size, summary)
     try:
-        for sentence in workspace.iter_sentences():
-            if sentence.id in done:
-                summary.already_labelled += 1
-                continue
-            batch.append(sentence)
-            if len(batch) >= batch_size:
-                run(batch)
-                batch = []
-        if batch:
-            run(batch)
+        for rows, tokens in ordered_map(_label_batch, batches, workers=workers, initializer=_start_worker,
+                                        initargs=(factory,)):
+            for row in rows:
+                writer.add(row)
+                summary.entities_by_source.update(e["source"] for e in row["entities"])
+                summary.entities_by_label.update(e["label"] for e in row["entities"])
+                summary.events_by_type.update(e["label"] for e in row["events"])
+            summary.sentences += len(rows)
+            summary.tokens += tokens
+            if on_batch is not None:
+                on_batch(len(rows))
     except BaseException:
         writer.abort()
         raise

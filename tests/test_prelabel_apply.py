@@ -1,0 +1,47 @@
+"""Running the pre-labeller over a workspace: in-process and on worker processes, the same result."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from builder.pipeline import ingest
+from builder.prelabel.apply import iter_prelabels, prelabel_workspace
+from builder.prelabel.default import default_prelabeller
+from builder.schema import load_schema
+from builder.store import Workspace
+
+
+def test_workers_give_the_same_prelabels_and_reruns_add_nothing(examples_dir: Path, tmp_path: Path) -> None:
+    factory = partial(default_prelabeller, load_schema())
+    results = []
+    for workers in (1, 2):
+        ws = Workspace(tmp_path / f"ws{workers}")
+        ingest([examples_dir], workspace=ws)
+        summary = prelabel_workspace(ws, factory, workers=workers, batch_size=7)
+        assert summary.sentences == 65 and summary.already_labelled == 0
+        results.append(list(iter_prelabels(Path(summary.directory))))
+        again = prelabel_workspace(ws, factory, workers=workers)
+        assert (again.sentences, again.already_labelled, again.output) == (0, 65, None)
+    assert results[0] == results[1]
+    assert sum(len(labels.entities) for labels in results[0]) > 50
+    sources = {span.source for labels in results[0] for span in labels.entities}
+    assert sources == {"rule:date.v1", "model:id_news.ner.crf.v1", "gazetteer:places.v1"}
+
+
+def test_seed_article_prelabels(seed_text: str, tmp_path: Path) -> None:
+    """The examples the issue names: Tokayev PER, the CSTO ORG, Almaty LOC, Kamis (6/1/2022) DATE, an arrest."""
+    page = tmp_path / "seed.txt"
+    page.write_text(seed_text, encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    ingest([page], workspace=ws)
+    summary = prelabel_workspace(ws, partial(default_prelabeller, load_schema()))
+    labels = {item.sentence_id: item for item in iter_prelabels(Path(summary.directory))}
+    spans = set()
+    events = {}
+    for sentence in ws.iter_sentences():
+        spans |= {(s.text, s.label) for s in labels[sentence.id].entities}
+        events[sentence.text] = {e.label for e in labels[sentence.id].events}
+    assert {("Kassym-Jomart Tokayev", "PER"), ("Organisasi Perjanjian Keamanan Kolektif", "ORG"),
+            ("Almaty", "LOC"), ("Kamis (6/1/2022)", "DATE")} <= spans
+    assert events["Lebih dari 2.000 orang ditangkap."] == {"Justice.Arrest-Jail"}
