@@ -115,7 +115,11 @@ def prelabel(
     lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
     gazetteer: Annotated[bool, typer.Option(help="Also tag places from the packaged gazetteer.")] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Sentences per batch.")] = 512,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (default: all cores).")] = default_workers(),
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes or Ray actors (default: all cores).")]
+    = default_workers(),
+    engine: Annotated[str, typer.Option(help="local (worker processes) or ray (Ray Data).")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (with --engine ray); default: local Ray.")]
+    = None,
 ) -> None:
     """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer) and event types."""
     from builder.prelabel.apply import prelabel_workspace
@@ -132,11 +136,21 @@ def prelabel(
         factory()  # fail here, with a clear message, rather than in a worker
     except (SchemaError, FileNotFoundError, ValueError) as error:
         raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
-    with _progress() as progress:
-        task = progress.add_task("Pre-labelling", total=total, current=f"sentences on {workers} worker(s)")
-        summary = prelabel_workspace(ws, factory, workers=workers, batch_size=batch_size,
-                                     on_batch=lambda n: progress.update(task, advance=n))
-        progress.update(task, completed=total)
+    if engine == "ray":
+        try:
+            from builder.prelabel.ray_engine import prelabel_with_ray
+        except ImportError:
+            raise fail("[red]Ray is not installed.[/red] Install it with `pip install 'news-dataset-builder[ray]'`.", 2)
+        with console.status(f"Pre-labelling on Ray ({address or 'local'}, {workers} actors)..."):
+            summary = prelabel_with_ray(ws, factory, workers=workers, address=address, batch_size=batch_size)
+    elif engine == "local":
+        with _progress() as progress:
+            task = progress.add_task("Pre-labelling", total=total, current=f"sentences on {workers} worker(s)")
+            summary = prelabel_workspace(ws, factory, workers=workers, batch_size=batch_size,
+                                         on_batch=lambda n: progress.update(task, advance=n))
+            progress.update(task, completed=total)
+    else:
+        raise fail(f"[red]--engine {engine!r}[/red]: use local or ray", 2)
     table = Table(title="Pre-labels", show_header=False)
     table.add_row("pre-labeller", ", ".join(summary.versions))
     table.add_row("sentences labelled", f"{summary.sentences:,}")

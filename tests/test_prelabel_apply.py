@@ -45,3 +45,18 @@ def test_seed_article_prelabels(seed_text: str, tmp_path: Path) -> None:
     assert {("Kassym-Jomart Tokayev", "PER"), ("Organisasi Perjanjian Keamanan Kolektif", "ORG"),
             ("Almaty", "LOC"), ("Kamis (6/1/2022)", "DATE")} <= spans
     assert events["Lebih dari 2.000 orang ditangkap."] == {"Justice.Arrest-Jail"}
+
+
+def test_ray_engine_gives_the_same_prelabels_as_the_local_path(examples_dir: Path, tmp_path: Path) -> None:
+    from builder.prelabel.ray_engine import prelabel_with_ray
+
+    factory = partial(default_prelabeller, load_schema())
+    local, on_ray = Workspace(tmp_path / "local"), Workspace(tmp_path / "ray")
+    for ws in (local, on_ray):
+        ingest([examples_dir], workspace=ws)
+    expected = {x.sentence_id: x for x in iter_prelabels(Path(prelabel_workspace(local, factory).directory))}
+    summary = prelabel_with_ray(on_ray, factory, workers=2, batch_size=16)
+    got = {x.sentence_id: x for x in iter_prelabels(Path(summary.directory))}
+    assert summary.sentences == 65 and got == expected
+    again = prelabel_with_ray(on_ray, factory, workers=1)
+    assert (again.sentences, again.already_labelled) == (0, 65)

@@ -1,0 +1,92 @@
+"""Pre-labelling on Ray Data: the same pre-labeller as the local path, on actors that load it once.
+
+Reads the workspace's sentence Parquet with Ray Data, runs `map_batches` with a callable
+class (one pre-labeller per actor), and writes Parquet parts into the same pre-label folder
+the local path uses. Local Ray by default; `address` points at a cluster (whose nodes must
+see the workspace path, e.g. a shared file system).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from builder.prelabel.apply import PRELABEL_SCHEMA, PrelabelSummary, labels_row, prelabel_dir
+from builder.prelabel.core import Prelabeller
+from builder.store import Workspace, sentence_from_row
+
+
+class PrelabelActor:
+    """A Ray Data actor: builds the pre-labeller once, then labels batches of sentence rows."""
+
+    def __init__(self, factory: Callable[[], Prelabeller]) -> None:
+        self.prelabeller = factory()
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        sentences = [sentence_from_row(row) for row in batch.to_pylist()]
+        labelled = self.prelabeller.label(sentences)
+        rows = [labels_row(labels, s.article_id) for s, labels in zip(sentences, labelled, strict=True)]
+        return pa.Table.from_pylist(rows, schema=PRELABEL_SCHEMA)
+
+
+def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], *, workers: int = 2,
+                      address: str | None = None, batch_size: int = 512) -> PrelabelSummary:
+    """Pre-label the sentences this pre-labeller has not labelled yet, on `workers` Ray actors."""
+    import ray
+
+    prelabeller = factory()
+    directory = prelabel_dir(workspace, prelabeller)
+    summary = PrelabelSummary(str(directory), prelabeller.versions)
+    done = {sid for b in Workspace.iter_parquet(directory, columns=["sentence_id"])
+            for sid in b.column("sentence_id").to_pylist()}
+    parts = [str(p.resolve()) for p in workspace.parts(workspace.sentences_dir)]
+    if not parts:
+        return summary
+    started_here = not ray.is_initialized()
+    if started_here:
+        init: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False,
+                                "configure_logging": False}
+        if address is None:
+            init["num_cpus"] = workers + 1  # one CPU for reading and writing, so actors cannot starve them
+        ray.init(**init)
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        dataset = ray.data.read_parquet(parts)
+        if done:
+            dataset = dataset.filter(lambda row: row["id"] not in done)
+        labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory,), batch_size=batch_size,
+                                       batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
+                                       num_cpus=1)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "prelabeller.json").write_text(
+            json.dumps({"versions": list(prelabeller.versions)}, indent=2) + "\n", encoding="utf-8")
+        staging = Path(tempfile.mkdtemp(prefix=".ray-", dir=directory))
+        try:
+            labelled.write_parquet(str(staging))
+            run = workspace.new_run_id()
+            for i, written in enumerate(sorted(staging.glob("*.parquet"))):
+                table = pq.read_table(written, schema=PRELABEL_SCHEMA)
+                summary.sentences += table.num_rows
+                for row in table.select(["entities", "events"]).to_pylist():
+                    summary.entities_by_source.update(e["source"] for e in row["entities"])
+                    summary.entities_by_label.update(e["label"] for e in row["entities"])
+                    summary.events_by_type.update(e["label"] for e in row["events"])
+                target = directory / f"part-{run}-{i:05d}.parquet"
+                os.replace(written, target)
+                summary.output = str(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        if started_here:
+            ray.shutdown()
+    summary.already_labelled = len(done)
+    return summary
