@@ -1,88 +1,309 @@
-"""Benchmark (not a test): pre-labelling throughput on real news, with figures as JSON.
+"""Benchmark (not a test): our pipeline against the obvious spaCy peer, memory at 1x and 10x, Ray
+scaling, and Label Studio push throughput. Every figure is printed and written to bench/results.json.
 
-Builds plain-text pages from ../shared/data/raw/indosum-dev (3,463 unique articles,
-detokenised), then times our pipeline: ingest (clean + segment + Parquet), model load,
-and pre-labelling. Prints sentences/s and tokens/s; writes bench/results.json.
+Needs ../shared/data (IndoSum news for the corpus, the NER sets for F1); says so and stops without it.
+Each pipeline runs in its own child process so its peak RSS is its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
-from builder.eval_segments import detokenize, indosum_articles
-from builder.pipeline import ingest
-from builder.prelabel.apply import prelabel_workspace
-from builder.prelabel.default import default_prelabeller
-from builder.schema import load_schema
-from builder.store import Workspace
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from builder.eval_segments import detokenize, indosum_articles  # noqa: E402
 
 
-def build_corpus(source: Path, out: Path, limit: int | None) -> int:
-    """One .txt page per IndoSum article: a title line, then detokenised paragraphs."""
+def build_corpus(source: Path, out: Path, copies: int = 1, limit: int | None = None) -> int:
+    """Plain-text pages from IndoSum (title line, detokenised paragraphs); copies get new text and ids."""
     out.mkdir(parents=True, exist_ok=True)
     count = 0
     for article in indosum_articles(sorted(source.glob("*.jsonl"))):
         paragraphs = [detokenize(p)[0] for p in article["paragraphs"] if p]
         title = article["id"].split("-", 1)[-1].replace("-", " ").capitalize()
-        (out / f"{article['id'][:80]}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+        for copy in range(copies):
+            marker = f"\n\nSalinan nomor {copy} untuk pengujian." if copies > 1 else ""
+            page = title + "\n\n" + "\n\n".join(paragraphs) + marker + "\n"
+            (out / f"{article['id'][:70]}-{copy}.txt").write_text(page, encoding="utf-8")
         count += 1
         if limit and count >= limit:
             break
-    return count
+    return count * copies
+
+
+def _peak_mb() -> dict[str, int]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return {"peak_rss_mb": own, "worker_peak_rss_mb": workers}
+
+
+# --- children -------------------------------------------------------------------------
+
+def child_ours(corpus: Path, work: Path, workers: int) -> dict[str, Any]:
+    """Our pipeline end to end: ingest → clean → segment → pre-label → Parquet."""
+    from builder.pipeline import ingest
+    from builder.prelabel.apply import prelabel_workspace
+    from builder.prelabel.default import default_prelabeller
+    from builder.schema import load_schema
+    from builder.store import Workspace
+
+    ws = Workspace(work / "ws")
+    started = time.perf_counter()
+    summary = ingest([corpus], workspace=ws, workers=workers)
+    ingested = time.perf_counter()
+    load_started = time.perf_counter()
+    default_prelabeller(load_schema())
+    load_seconds = time.perf_counter() - load_started
+    labelled = prelabel_workspace(ws, partial(default_prelabeller, load_schema()), workers=workers)
+    finished = time.perf_counter()
+    return {"articles": summary.articles, "sentences": summary.sentences, "tokens": summary.tokens,
+            "seconds": finished - started, "ingest_seconds": ingested - started,
+            "prelabel_seconds": finished - ingested, "model_load_seconds": load_seconds,
+            "prelabelled": labelled.sentences, **_peak_mb()}
+
+
+def peer_pipeline():  # type: ignore[no-untyped-def]
+    """What an engineer writes first: blank `id` spaCy, sentencizer, an EntityRuler of places and dates."""
+    import spacy
+
+    from builder.prelabel.gazetteer import packaged_places
+
+    nlp = spacy.blank("id")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler")
+    days = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Jum'at", "Sabtu", "Minggu"]
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+              "November", "Desember"]
+    patterns = [{"label": "LOC", "pattern": name} for name in packaged_places()]
+    patterns += [{"label": "DATE", "pattern": d} for d in days]
+    patterns += [{"label": "DATE", "pattern": [{"IS_DIGIT": True}, {"TEXT": m}, {"IS_DIGIT": True, "OP": "?"}]}
+                 for m in months]
+    ruler.add_patterns(patterns)
+    return nlp
+
+
+def child_peer(corpus: Path, work: Path) -> dict[str, Any]:
+    """The peer end to end: read pages, nlp.pipe, rows into datasets.Dataset, to_parquet."""
+    import datasets
+
+    started = time.perf_counter()
+    nlp = peer_pipeline()
+    files = sorted(corpus.glob("*.txt"))
+    texts = (path.read_text(encoding="utf-8") for path in files)
+    rows = []
+    tokens = 0
+    for path, doc in zip(files, nlp.pipe(texts, batch_size=64), strict=True):
+        for index, sent in enumerate(doc.sents):
+            words = [t.text for t in sent if not t.is_space]
+            tokens += len(words)
+            rows.append({"id": f"{path.stem}-{index}", "text": sent.text, "tokens": words,
+                         "entities": [{"start": e.start_char - sent.start_char, "end": e.end_char - sent.start_char,
+                                       "label": e.label_} for e in sent.ents]})
+    datasets.disable_progress_bars()
+    datasets.Dataset.from_list(rows).to_parquet(str(work / "peer.parquet"))
+    return {"sentences": len(rows), "tokens": tokens, "seconds": time.perf_counter() - started, **_peak_mb()}
+
+
+def child_ray(work: Path, workers: int) -> dict[str, Any]:
+    """Pre-label an ingested workspace on Ray Data with `workers` actors (local Ray)."""
+    from builder.prelabel.default import default_prelabeller
+    from builder.prelabel.ray_engine import prelabel_with_ray
+    from builder.schema import load_schema
+    from builder.store import Workspace
+
+    ws = Workspace(work / "ws")
+    started = time.perf_counter()
+    summary = prelabel_with_ray(ws, partial(default_prelabeller, load_schema()), workers=workers)
+    return {"sentences": summary.sentences, "seconds": time.perf_counter() - started}
+
+
+def child_ingest_only(corpus: Path, work: Path) -> dict[str, Any]:
+    from builder.pipeline import ingest
+    from builder.store import Workspace
+
+    summary = ingest([corpus], workspace=Workspace(work / "ws"), workers=2)
+    return {"sentences": summary.sentences}
+
+
+def child_push(work: Path, count: int, batch_size: int) -> dict[str, Any]:
+    """10,000 tasks: our idempotent push against a bare `import_tasks` of the same tasks and batches."""
+    from annotation.client import connect, ensure_project, existing_tasks, push_tasks
+    from annotation.server import Credentials, LabelStudioServer, ensure_template
+    from builder.schema import load_schema
+    from builder.store import Workspace
+
+    schema = load_schema()
+    tasks = [{"data": {"sentence_id": f"s{i}", "article_id": f"a{i // 20}", "sentence_index": i % 20,
+                       "text_hash": "h", "text": f"Kalimat nomor {i} tentang Jakarta pada Senin.", "title": "Judul",
+                       "prev": "", "next": ""},
+              "predictions": [{"model_version": "bench", "score": 0.9, "result": [
+                  {"id": "e0", "from_name": "entities", "to_name": "text", "type": "labels",
+                   "value": {"start": len(f"Kalimat nomor {i} tentang "), "end": len(f"Kalimat nomor {i} tentang Jakarta"),
+                             "text": "Jakarta", "labels": ["LOC"]}}]}]} for i in range(count)]
+    credentials = Credentials()
+    with LabelStudioServer(work / "ls", credentials=credentials, template=ensure_template(credentials)) as server:
+        ls = connect(server.url, server.token)
+        bare_project = ls.projects.create(title="bare", label_config=_config(schema)).id
+        started = time.perf_counter()
+        for i in range(0, count, batch_size):
+            ls.projects.import_tasks(id=bare_project, request=tasks[i : i + batch_size])
+        bare = time.perf_counter() - started
+        ws = Workspace(work / "push-ws")
+        ours_project = ensure_project(ls, ws, url=server.url, title="ours", schema=schema).project_id
+        started = time.perf_counter()
+        summary = push_tasks(ls, ours_project, tasks, batch_size=batch_size)
+        ours = time.perf_counter() - started
+        started = time.perf_counter()
+        again = push_tasks(ls, ours_project, tasks, batch_size=batch_size)
+        rerun = time.perf_counter() - started
+        in_project = sum(len(v) for v in existing_tasks(ls, ours_project).values())
+    return {"tasks": count, "batch_size": batch_size, "bare_seconds": bare, "ours_seconds": ours,
+            "ours_created": summary.created, "rerun_seconds": rerun, "rerun_created": again.created,
+            "tasks_in_project": in_project}
+
+
+def _config(schema: Any) -> str:
+    from annotation.labelconfig import labelling_config
+
+    return labelling_config(schema)
+
+
+def ner_f1(shared: Path, work: Path) -> dict[str, Any]:
+    """Strict micro-F1 of ours and the peer on the held-out dev split, with a model trained without it."""
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+    from spacy.tokens import Doc
+
+    from builder.evaluate import evaluate_ner
+    from builder.ner.crf import MODEL_FILE, CrfNerModel
+    from builder.ner.train import CORPORA, CrfParams, deduplicate, is_dev, load_corpora, train_crf
+    from builder.prelabel.dates import DateRule
+    from builder.prelabel.gazetteer import Gazetteer
+    from builder.prelabel.model import CrfEntityTagger
+
+    examples, _ = deduplicate(load_corpora(shared / "data" / "ner", CORPORA))
+    train = [e.sentence for e in examples if not is_dev(e.sentence.tokens, seed=0, dev_fraction=0.15)]
+    dev = [e.sentence for e in examples if is_dev(e.sentence.tokens, seed=0, dev_fraction=0.15)]
+    model_path = work / MODEL_FILE
+    train_crf(train, model_path, CrfParams(c1=0.1, c2=0.05))
+    ours = evaluate_ner(dev, [DateRule(), CrfEntityTagger(CrfNerModel.load(model_path)), Gazetteer()])
+    nlp = peer_pipeline()
+    ruler = nlp.get_pipe("entity_ruler")
+    gold_labels = {t[2:] for s in dev for t in s.tags if t != "O"}
+    predicted = []
+    for sentence in dev:
+        doc = ruler(Doc(nlp.vocab, words=list(sentence.tokens)))
+        tags = ["O"] * len(doc)
+        for ent in doc.ents:
+            if ent.label_ in gold_labels:
+                tags[ent.start] = f"B-{ent.label_}"
+                for i in range(ent.start + 1, ent.end):
+                    tags[i] = f"I-{ent.label_}"
+        predicted.append(tags)
+    peer = classification_report([list(s.tags) for s in dev], predicted, mode="strict", scheme=IOB2,
+                                 output_dict=True, zero_division=0)
+    return {"dev_sentences": len(dev), "ours_micro_f1": ours.scores["micro avg"]["f1-score"],
+            "ours_per_label": {k: v["f1-score"] for k, v in ours.scores.items()},
+            "peer_micro_f1": round(float(peer["micro avg"]["f1-score"]), 4)}
+
+
+# --- orchestration --------------------------------------------------------------------
+
+def run_child(*args: str) -> dict[str, Any]:
+    """Run `python bench/run.py _child ...` and return its JSON."""
+    out = subprocess.run([sys.executable, __file__, "_child", *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
-    parser.add_argument("--limit", type=int, default=None, help="Use only the first N articles.")
-    parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=None, help="Use only the first N articles (quick runs).")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["scale", "ray", "push", "f1"])
     args = parser.parse_args()
     source = args.shared / "data" / "raw" / "indosum-dev"
     if not source.is_dir():
-        print(f"{source} is not there: the benchmark needs ../shared/data (see ../shared/data/README.md). "
+        print(f"{source} is not there: this benchmark needs ../shared/data (see ../shared/data/README.md). "
               "Nothing was measured.", file=sys.stderr)
         return 2
+    figures: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                           "workers": args.workers}}
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        articles = build_corpus(source, corpus, args.limit)
-        ws = Workspace(Path(tmp) / "ws")
-        started = time.perf_counter()
-        summary = ingest([corpus], workspace=ws)
-        ingest_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        default_prelabeller(load_schema())
-        load_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        labelled = prelabel_workspace(ws, partial(default_prelabeller, load_schema()), workers=1)
-        prelabel_seconds = time.perf_counter() - started
-    figures = {
-        "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine()},
-        "articles": articles, "ingested_articles": summary.articles, "skipped": len(summary.skipped),
-        "sentences": summary.sentences, "tokens": summary.tokens,
-        "ingest_seconds": round(ingest_seconds, 2),
-        "ingest_tokens_per_second": round(summary.tokens / ingest_seconds),
-        "prelabeller_load_seconds": round(load_seconds, 2),
-        "prelabel_seconds": round(prelabel_seconds, 2),
-        "prelabel_sentences_per_second": round(labelled.sentences / prelabel_seconds),
-        "prelabel_tokens_per_second": round(labelled.tokens / prelabel_seconds),
-        "end_to_end_tokens_per_second": round(summary.tokens / (ingest_seconds + load_seconds + prelabel_seconds)),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }
+        work = Path(tmp)
+        corpus = work / "corpus"
+        figures["articles"] = build_corpus(source, corpus, limit=args.limit)
+        peer = run_child("peer", str(corpus), str(work / "peer"))
+        ours = run_child("ours", str(corpus), str(work / "ours"), str(args.workers))
+        ours_one = run_child("ours", str(corpus), str(work / "ours1"), "1")
+        figures["peer"], figures["ours"], figures["ours_one_worker"] = peer, ours, ours_one
+        # Both throughputs over the same token count (ours), so the ratio is the ratio of wall times.
+        figures["ours_tokens_per_second"] = round(ours["tokens"] / ours["seconds"])
+        figures["ours_one_worker_tokens_per_second"] = round(ours["tokens"] / ours_one["seconds"])
+        figures["peer_tokens_per_second"] = round(ours["tokens"] / peer["seconds"])
+        figures["speed_ratio_ours_over_peer"] = round(peer["seconds"] / ours["seconds"], 2)
+        figures["speed_ratio_one_worker_over_peer"] = round(peer["seconds"] / ours_one["seconds"], 2)
+        if "f1" not in args.skip:
+            figures["ner"] = ner_f1(args.shared, work)
+        if "scale" not in args.skip:
+            big = work / "corpus10"
+            build_corpus(source, big, copies=10, limit=args.limit)
+            ten = run_child("ours", str(big), str(work / "ours10"), str(args.workers))
+            figures["ours_10x"] = ten
+            figures["peak_rss_ratio_10x_over_1x"] = round(ten["peak_rss_mb"] / ours["peak_rss_mb"], 2)
+            figures["worker_peak_rss_ratio_10x_over_1x"] = round(
+                ten["worker_peak_rss_mb"] / max(1, ours["worker_peak_rss_mb"]), 2)
+        if "ray" not in args.skip:
+            run_child("ingest", str(corpus), str(work / "ray1"))
+            run_child("ingest", str(corpus), str(work / "ray2"))
+            one = run_child("ray", str(work / "ray1"), "1")
+            two = run_child("ray", str(work / "ray2"), "2")
+            figures["ray"] = {"one_actor": one, "two_actors": two,
+                              "speedup_two_over_one": round(one["seconds"] / two["seconds"], 2)}
+        if "push" not in args.skip:
+            push = run_child("push", str(work / "push"), "10000", "250")
+            push["overhead_ratio_ours_over_bare"] = round(push["ours_seconds"] / push["bare_seconds"], 3)
+            figures["push"] = push
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    for key, value in figures.items():
-        print(f"{key:32} {value}")
+    print(json.dumps(figures, indent=2))
     print(f"wrote {args.out}")
     return 0
 
 
+def child_main(argv: list[str]) -> None:
+    task, *rest = argv
+    if task == "ours":
+        result = child_ours(Path(rest[0]), Path(rest[1]), int(rest[2]))
+    elif task == "peer":
+        Path(rest[1]).mkdir(parents=True, exist_ok=True)
+        result = child_peer(Path(rest[0]), Path(rest[1]))
+    elif task == "ray":
+        result = child_ray(Path(rest[0]), int(rest[1]))
+    elif task == "ingest":
+        result = child_ingest_only(Path(rest[0]), Path(rest[1]))
+    elif task == "push":
+        result = child_push(Path(rest[0]), int(rest[1]), int(rest[2]))
+    else:
+        raise SystemExit(f"unknown child task {task!r}")
+    print(json.dumps(result))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        child_main(sys.argv[2:])
+    else:
+        raise SystemExit(main())
