@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from annotation.store import AnnotationStore
 from builder.cli import app
 from builder.model import Sentence, Token
 from builder.store import SENTENCE_SCHEMA, PartWriter, Workspace, sentence_from_row, sentence_row
@@ -131,3 +132,38 @@ def test_cli_release_flow(examples_dir: Path, tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "releases are never overwritten" in refused.output
     both = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--version", "1.0.0", "--bump", "minor"])
     assert both.exit_code == 2 and "exactly one of --version" in both.output
+
+
+def test_cli_push_to_file_and_pull_from_file(examples_dir: Path, tmp_path: Path) -> None:
+    """The file round trip: tasks for a manual import, and an export a user downloaded."""
+    ws = str(tmp_path / "ws")
+    runner.invoke(app, ["ingest", str(examples_dir / "okezone-kazakhstan.txt"), "-w", ws])
+    runner.invoke(app, ["prelabel", "-w", ws, "--workers", "1"])
+    tasks_file = tmp_path / "tasks.json"
+    pushed = runner.invoke(app, ["push", "-w", ws, "--to-file", str(tasks_file)])
+    assert pushed.exit_code == 0, pushed.output
+    tasks = json.loads(tasks_file.read_text(encoding="utf-8"))
+    assert len(tasks) == 23 and all(t["predictions"][0]["result"] for t in tasks[:1])
+    assert {"sentence_id", "text", "title", "prev", "next"} <= set(tasks[0]["data"])
+
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps([{"id": 1, "data": {"image": "x.png"}, "annotations": []}]), encoding="utf-8")
+    refused = runner.invoke(app, ["pull", "-w", ws, "--from-file", str(foreign)])
+    assert refused.exit_code == 1 and "no data.sentence_id/data.text" in refused.output
+    assert "Nothing in the workspace's annotations was changed" in refused.output
+    assert not (tmp_path / "ws" / "labelstudio" / "snapshots").exists()
+
+    first = tasks[4]
+    export = [{"id": 7, "data": first["data"], "drafts": [], "annotations": [
+        {"id": 1, "completed_by": 1, "result": first["predictions"][0]["result"], "was_cancelled": False,
+         "updated_at": "2026-01-01T00:00:00Z"}]}]
+    download = tmp_path / "export.json"
+    download.write_text(json.dumps(export), encoding="utf-8")
+    pulled = runner.invoke(app, ["pull", "-w", ws, "--from-file", str(download)])
+    assert pulled.exit_code == 0, pulled.output
+    finals = list(AnnotationStore.of(Workspace(tmp_path / "ws")).iter_final())
+    assert [(f.sentence_id, f.status) for f in finals] == [(first["data"]["sentence_id"], "accepted")]
+    status = runner.invoke(app, ["status", "-w", ws])
+    assert status.exit_code == 0 and "annotator 1" in status.output
+    snapshots = list((tmp_path / "ws" / "labelstudio" / "snapshots").iterdir())
+    assert len(snapshots) == 1 and snapshots[0].read_bytes() == download.read_bytes()
