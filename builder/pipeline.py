@@ -10,9 +10,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from builder.clean import RULES_VERSION
 from builder.ingest import DEFAULT_MAX_CHARS, InputError, Notice, discover, read_file
-from builder.model import Article, Sentence
 from builder.parallel import ordered_map
 from builder.segment import SEGMENTER_VERSION, segment
 from builder.store import ARTICLE_SCHEMA, SENTENCE_SCHEMA, PartWriter, Workspace, article_row, sentence_row
@@ -70,20 +71,39 @@ def vars_of(problem: Problem) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Segmented:
+    """An article as rows ready to write: built on the worker, so the main process only decides."""
+
+    path: str
+    content_hash: str
+    row: dict[str, Any]
+    removed_reasons: list[str]
+    sentences: pa.Table
+    tokens: int
+
+
+@dataclass(frozen=True)
 class FileResult:
-    """What one file gave: articles with their sentences, errors, and notices."""
+    """What one file gave: its articles and errors in file order, and notices."""
 
     path: Path
-    outcomes: list[tuple[Article, list[Sentence]] | InputError]
+    outcomes: list[Segmented | InputError]
     notices: list[Notice]
 
 
 def read_and_segment(path: Path, max_chars: int = DEFAULT_MAX_CHARS) -> FileResult:
-    """Read one file and segment its articles (the part of ingest that runs on workers)."""
+    """Read one file, segment its articles and build their rows (the part of ingest on workers)."""
     notices: list[Notice] = []
-    outcomes: list[tuple[Article, list[Sentence]] | InputError] = []
+    outcomes: list[Segmented | InputError] = []
     for outcome in read_file(path, max_chars=max_chars, notify=notices.append):
-        outcomes.append(outcome if isinstance(outcome, InputError) else (outcome, segment(outcome)))
+        if isinstance(outcome, InputError):
+            outcomes.append(outcome)
+            continue
+        sentences = segment(outcome)
+        table = pa.Table.from_pylist([sentence_row(s) for s in sentences], schema=SENTENCE_SCHEMA)
+        row = article_row(outcome)
+        outcomes.append(Segmented(outcome.path, row["content_hash"], row, [r.reason for r in outcome.removed],
+                                  table, sum(len(s.tokens) for s in sentences)))
     return FileResult(path, outcomes, notices)
 
 
@@ -107,21 +127,19 @@ def ingest(
     articles = PartWriter(workspace.articles_dir / f"part-{run_id}.parquet", ARTICLE_SCHEMA, batch_rows)
     sentences = PartWriter(workspace.sentences_dir / f"part-{run_id}.parquet", SENTENCE_SCHEMA, batch_rows)
 
-    def accept(article: Article, segmented: list[Sentence]) -> None:
-        content = Article.content_hash(article.body)
-        if content in seen:
+    def accept(article: Segmented) -> None:
+        if article.content_hash in seen:
             summary.skipped.append(
-                Problem(article.path, "duplicate", f"same text as {seen[content]}; kept that one")
+                Problem(article.path, "duplicate", f"same text as {seen[article.content_hash]}; kept that one")
             )
             return
-        seen[content] = article.path
-        articles.add(article_row(article))
+        seen[article.content_hash] = article.path
+        articles.add(article.row)
+        sentences.add_table(article.sentences)
         summary.articles += 1
-        summary.removed_lines.update(r.reason for r in article.removed)
-        for sentence in segmented:
-            sentences.add(sentence_row(sentence))
-            summary.sentences += 1
-            summary.tokens += len(sentence.tokens)
+        summary.removed_lines.update(article.removed_reasons)
+        summary.sentences += article.sentences.num_rows
+        summary.tokens += article.tokens
 
     try:
         results = ordered_map(partial(read_and_segment, max_chars=max_chars), discover(paths), workers=workers,
@@ -135,7 +153,7 @@ def ingest(
                 if isinstance(outcome, InputError):
                     summary.skipped.append(Problem(outcome.where, outcome.kind, str(outcome)))
                 else:
-                    accept(*outcome)
+                    accept(outcome)
     except BaseException:
         articles.abort()
         sentences.abort()

@@ -97,23 +97,41 @@ class PartWriter:
         self.rows_written = 0
         self._tmp = path.with_name(f".{path.name}.tmp")
         self._rows: list[dict[str, Any]] = []
+        self._tables: list[pa.Table] = []
+        self._queued = 0
         self._writer: pq.ParquetWriter | None = None
 
     def add(self, row: dict[str, Any]) -> None:
         """Queue a row; a full batch is written out."""
         self._rows.append(row)
-        if len(self._rows) >= self.batch_rows:
+        self._queued += 1
+        if self._queued >= self.batch_rows:
+            self._flush()
+
+    def add_table(self, table: pa.Table) -> None:
+        """Queue rows already built as an Arrow table of this schema."""
+        if self._rows:
+            self._tables.append(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows = []
+        self._tables.append(table)
+        self._queued += table.num_rows
+        if self._queued >= self.batch_rows:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._rows:
+        if self._rows:
+            self._tables.append(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows = []
+        if not self._tables:
             return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="zstd")
-        self._writer.write_batch(pa.RecordBatch.from_pylist(self._rows, schema=self.schema))
-        self.rows_written += len(self._rows)
-        self._rows = []
+        table = pa.concat_tables(self._tables)
+        self._writer.write_table(table, row_group_size=max(self.batch_rows, table.num_rows))
+        self.rows_written += table.num_rows
+        self._tables = []
+        self._queued = 0
 
     def close(self) -> Path | None:
         """Write what is queued and move the part into place; None if no row was ever added."""

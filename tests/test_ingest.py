@@ -181,16 +181,19 @@ def test_second_run_skips_articles_already_in_workspace(tmp_path: Path, workspac
 
 
 def test_sentences_are_written_in_batches(tmp_path: Path, workspace: Workspace) -> None:
-    body = " ".join(f"Kalimat nomor {i} ada di sini." for i in range(50))
-    record = {"title": "Panjang", "text": body}
-    summary = ingest([write(tmp_path / "long.jsonl", json.dumps(record))], workspace=workspace, batch_rows=8)
+    """Rows go out in row groups of at least `batch_rows`, whole articles at a time."""
+    records = [{"title": f"Artikel {a}", "text": " ".join(f"Kalimat {a} nomor {i} ada di sini." for i in range(5))}
+               for a in range(10)]
+    path = write(tmp_path / "many.jsonl", "\n".join(json.dumps(r) for r in records))
+    summary = ingest([path], workspace=workspace, batch_rows=8)
     assert summary.sentences == 50
     part = pq.ParquetFile(workspace.parts(workspace.sentences_dir)[0])
-    assert part.metadata.num_row_groups == 7  # 50 rows in batches of 8
+    sizes = [part.metadata.row_group(i).num_rows for i in range(part.metadata.num_row_groups)]
+    assert sizes == [10, 10, 10, 10, 10]  # two 5-sentence articles reach the batch of 8
     sentences = list(workspace.iter_sentences())
-    assert [s.index for s in sentences] == list(range(50))
-    assert sentences[3].text == "Kalimat nomor 3 ada di sini."
-    assert [t.text for t in sentences[3].tokens] == ["Kalimat", "nomor", "3", "ada", "di", "sini", "."]
+    assert [s.index for s in sentences[:6]] == [0, 1, 2, 3, 4, 0]
+    assert sentences[3].text == "Kalimat 0 nomor 3 ada di sini."
+    assert [t.text for t in sentences[3].tokens] == ["Kalimat", "0", "nomor", "3", "ada", "di", "sini", "."]
 
 
 def test_input_errors_survive_pickling() -> None:

@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
@@ -25,6 +26,7 @@ _PUNCT = re.compile(r"^\W+$")
 _TRAILING_TITLE = re.compile(r"^[A-Z][a-z]*\.$")  # "Dr.", "H.", "Jl."
 
 
+@lru_cache(maxsize=1 << 18)
 def word_shape(word: str) -> str:
     """Collapsed character classes: 'Jokowi' -> 'Xx', 'DKI' -> 'X', '2.000' -> 'd.d'."""
     out: list[str] = []
@@ -46,8 +48,9 @@ def _is_cap(word: str) -> bool:
     return word[:1].isupper()
 
 
-def _own_features(word: str) -> list[str]:
-    """Features of a token that do not depend on its neighbours."""
+@lru_cache(maxsize=1 << 18)
+def _own_features(word: str) -> tuple[str, ...]:
+    """Features of a token that do not depend on its neighbours (cached: news vocabulary repeats)."""
     lower = word.lower()
     feats = [
         "b",
@@ -74,7 +77,7 @@ def _own_features(word: str) -> list[str]:
         feats.append("abbrdot")
     if _PUNCT.match(word):
         feats.append("punct")
-    return feats
+    return tuple(feats)
 
 
 def _cap_runs(tokens: Sequence[str]) -> list[tuple[int, int]]:
@@ -105,7 +108,7 @@ def sentence_features(
     n = len(words)
     out: list[list[str]] = []
     for i, word in enumerate(words):
-        feats = _own_features(word)
+        feats = list(_own_features(word))
         position, length = runs[i]
         if length:
             feats.append(f"run={min(length, 5)}:{min(position, 4)}")

@@ -1,4 +1,4 @@
-"""Run a pre-labeller over the workspace's sentences, in batches, into Parquet (in-process)."""
+"""Run a pre-labeller over the workspace's sentences on worker processes, into Parquet parts."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from builder.model import Sentence, Span, short_hash
-from builder.prelabel.core import EventLabel, Prelabeller, SentenceLabels
+from builder.model import Span, short_hash
 from builder.parallel import ordered_map
-from builder.store import PartWriter, Workspace
+from builder.prelabel.core import EventLabel, Prelabeller, SentenceLabels
+from builder.store import PartWriter, Workspace, sentence_from_row
 
 _SPAN = pa.struct(
     [("start", pa.int32()), ("end", pa.int32()), ("label", pa.string()), ("text", pa.string()),
@@ -80,37 +82,65 @@ def iter_prelabels(directory: Path) -> Iterator[SentenceLabels]:
             yield labels_from_row(row)
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One row group of a sentence part: the unit a worker reads, labels and writes on its own."""
+
+    part: Path
+    row_group: int
+    output: Path
+
+
+@dataclass
+class ChunkResult:
+    """What a worker did with one chunk."""
+
+    sentences: int = 0
+    tokens: int = 0
+    already_labelled: int = 0
+    written: str | None = None
+    entities_by_source: Counter[str] = field(default_factory=Counter)
+    entities_by_label: Counter[str] = field(default_factory=Counter)
+    events_by_type: Counter[str] = field(default_factory=Counter)
+
+
 _worker_prelabeller: Prelabeller | None = None
+_worker_done: frozenset[str] = frozenset()
 
 
-def _start_worker(factory: Callable[[], Prelabeller]) -> None:
+def _start_worker(factory: Callable[[], Prelabeller], done: frozenset[str]) -> None:
     """Build the pre-labeller once per worker process (the model is loaded once)."""
-    global _worker_prelabeller
+    global _worker_prelabeller, _worker_done
     _worker_prelabeller = factory()
+    _worker_done = done
 
 
-def _label_batch(batch: list[Sentence]) -> tuple[list[dict[str, Any]], int]:
-    """Rows for a batch of sentences, and how many tokens they had."""
+def _label_chunk(chunk: Chunk, batch_size: int = 512) -> ChunkResult:
+    """Read one row group, pre-label what is not labelled yet, write it as its own part."""
     if _worker_prelabeller is None:
         raise RuntimeError("the worker was started without a pre-labeller")
-    labelled = _worker_prelabeller.label(batch)
-    rows = [labels_row(labels, s.article_id) for s, labels in zip(batch, labelled, strict=True)]
-    return rows, sum(len(s.tokens) for s in batch)
-
-
-def _batches_to_label(workspace: Workspace, done: set[str], batch_size: int,
-                      summary: PrelabelSummary) -> Iterator[list[Sentence]]:
-    batch: list[Sentence] = []
-    for sentence in workspace.iter_sentences():
-        if sentence.id in done:
-            summary.already_labelled += 1
-            continue
-        batch.append(sentence)
-        if len(batch) >= batch_size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    result = ChunkResult()
+    table = pq.ParquetFile(chunk.part).read_row_group(chunk.row_group)
+    sentences = [sentence_from_row(row) for row in table.to_pylist()]
+    todo = [s for s in sentences if s.id not in _worker_done]
+    result.already_labelled = len(sentences) - len(todo)
+    writer = PartWriter(chunk.output, PRELABEL_SCHEMA, batch_size)
+    try:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            for sentence, labels in zip(batch, _worker_prelabeller.label(batch), strict=True):
+                writer.add(labels_row(labels, sentence.article_id))
+                result.entities_by_source.update(e.source for e in labels.entities)
+                result.entities_by_label.update(e.label for e in labels.entities)
+                result.events_by_type.update(e.label for e in labels.events)
+            result.sentences += len(batch)
+            result.tokens += sum(len(s.tokens) for s in batch)
+    except BaseException:
+        writer.abort()
+        raise
+    written = writer.close()
+    result.written = str(written) if written else None
+    return result
 
 
 def prelabel_workspace(
@@ -123,36 +153,36 @@ def prelabel_workspace(
 ) -> PrelabelSummary:
     """Pre-label every stored sentence that this pre-labeller has not labelled yet.
 
-    `factory` builds the pre-labeller; with several workers each process builds its own once.
+    Each row group of the sentence parts is a chunk that one worker reads, labels and writes
+    as its own part (named by part and row group, so the order is that of the sentences);
+    `factory` builds the pre-labeller once per worker. The main process only hands out chunks.
     """
     prelabeller = factory()
     directory = prelabel_dir(workspace, prelabeller)
     summary = PrelabelSummary(str(directory), prelabeller.versions)
-    done = {
+    done = frozenset(
         sid for batch in Workspace.iter_parquet(directory, columns=["sentence_id"])
         for sid in batch.column("sentence_id").to_pylist()
-    }
+    )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "prelabeller.json").write_text(
         json.dumps({"versions": list(prelabeller.versions)}, indent=2) + "\n", encoding="utf-8"
     )
-    writer = PartWriter(directory / f"part-{workspace.new_run_id()}.parquet", PRELABEL_SCHEMA, batch_size)
-    batches = _batches_to_label(workspace, done, batch_size, summary)
-    try:
-        for rows, tokens in ordered_map(_label_batch, batches, workers=workers, initializer=_start_worker,
-                                        initargs=(factory,)):
-            for row in rows:
-                writer.add(row)
-                summary.entities_by_source.update(e["source"] for e in row["entities"])
-                summary.entities_by_label.update(e["label"] for e in row["entities"])
-                summary.events_by_type.update(e["label"] for e in row["events"])
-            summary.sentences += len(rows)
-            summary.tokens += tokens
-            if on_batch is not None:
-                on_batch(len(rows))
-    except BaseException:
-        writer.abort()
-        raise
-    written = writer.close()
-    summary.output = str(written) if written else None
+    run = workspace.new_run_id()
+    chunks = [
+        Chunk(part, group, directory / f"part-{run}-{p:04d}-{group:05d}.parquet")
+        for p, part in enumerate(workspace.parts(workspace.sentences_dir))
+        for group in range(pq.ParquetFile(part).num_row_groups)
+    ]
+    label = partial(_label_chunk, batch_size=batch_size)
+    for result in ordered_map(label, chunks, workers=workers, initializer=_start_worker, initargs=(factory, done)):
+        summary.sentences += result.sentences
+        summary.tokens += result.tokens
+        summary.already_labelled += result.already_labelled
+        summary.entities_by_source.update(result.entities_by_source)
+        summary.entities_by_label.update(result.entities_by_label)
+        summary.events_by_type.update(result.events_by_type)
+        summary.output = result.written or summary.output
+        if on_batch is not None:
+            on_batch(result.sentences + result.already_labelled)
     return summary
