@@ -363,6 +363,17 @@ def eval_segments(
         json_out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
+def _print_scores(title: str, first_column: str, scores: dict[str, dict[str, float]]) -> None:
+    """A precision/recall/F1/support table, one row per label."""
+    metrics = ("precision", "recall", "f1-score", "support")
+    table = Table(title=title)
+    for column in (first_column, *metrics):
+        table.add_column(column)
+    for label, values in scores.items():
+        table.add_row(label, *(str(values[m]) for m in metrics))
+    console.print(table)
+
+
 @eval_app.command("ner")
 def eval_ner(
     gold: Annotated[Path, typer.Argument(help="CoNLL/BIO file: token first, tag last, tab- or space-separated.")],
@@ -384,12 +395,7 @@ def eval_ner(
     except ValueError as error:
         raise fail(f"[red]{error}[/red]", 2) from None
     report = evaluate_ner(sentences, _entity_taggers(taggers, model))
-    table = Table(title=f"NER on {gold} ({report.sentences:,} sentences, strict IOB2)")
-    for column in ("label", "precision", "recall", "f1-score", "support"):
-        table.add_column(column)
-    for label, values in report.scores.items():
-        table.add_row(label, *(str(values[m]) for m in ("precision", "recall", "f1-score", "support")))
-    console.print(table)
+    _print_scores(f"NER on {gold} ({report.sentences:,} sentences, strict IOB2)", "label", report.scores)
     for note in report.left_out:
         console.print(f"left out of scoring: {note}", highlight=False)
     if json_out is not None:
@@ -413,12 +419,7 @@ def eval_events(
     except ValueError as error:
         raise fail(f"[red]{error}[/red]", 2) from None
     report = evaluate_events(records, LexiconEventTagger(load_lexicon(lexicon)))
-    table = Table(title=f"Event types on {gold} ({report.sentences:,} sentences)")
-    for column in ("event type", "precision", "recall", "f1-score", "support"):
-        table.add_column(column)
-    for label, values in report.scores.items():
-        table.add_row(label, *(str(values[m]) for m in ("precision", "recall", "f1-score", "support")))
-    console.print(table)
+    _print_scores(f"Event types on {gold} ({report.sentences:,} sentences)", "event type", report.scores)
     console.print(f"exact set match: {report.exact_match}")
     if json_out is not None:
         data = {"sentences": report.sentences, "exact_match": report.exact_match, "scores": report.scores}
