@@ -60,7 +60,8 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
-        dataset = ray.data.read_parquet(parts)
+        # Enough blocks for every actor to have work (a block goes to one actor).
+        dataset = ray.data.read_parquet(parts, override_num_blocks=max(8, 4 * workers))
         if done:
             dataset = dataset.filter(lambda row: row["id"] not in done)
         labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory,), batch_size=batch_size,
