@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,13 +64,10 @@ def label_studio(ws: Workspace, url: str | None, start_server: bool) -> Iterator
         yield connect(url, key), url
         return
     if start_server:
-        with cli.console.status("Starting the embedded Label Studio (the first time installs it: minutes)..."):
-            server_cm = embedded_server(ws)
-            server = server_cm.__enter__()
-        try:
+        with ExitStack() as stack:
+            with cli.console.status("Starting the embedded Label Studio (the first time installs it: minutes)..."):
+                server = stack.enter_context(embedded_server(ws))
             yield connect(server.url, server.token), server.url
-        finally:
-            server_cm.__exit__(None, None, None)
         return
     running = server_file(ws)
     if running.exists():
@@ -98,13 +95,13 @@ def register(app: typer.Typer) -> None:
         ws = Workspace(workspace)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stack = ExitStack()
         try:
             with cli.console.status("Starting Label Studio (the first time installs it into its own virtualenv)..."):
-                server_cm = embedded_server(ws, port)
-                server = server_cm.__enter__()
+                server = stack.enter_context(embedded_server(ws, port))
         except LabelStudioError as error:
             raise cli.fail(f"[red]{error}[/red]") from None
-        try:
+        with stack:
             running = server_file(ws)
             running.write_text(json.dumps({"url": server.url, "pid": server.pid}) + "\n", encoding="utf-8")
             credentials = Credentials()
@@ -117,10 +114,9 @@ def register(app: typer.Typer) -> None:
                     pass
             except KeyboardInterrupt:
                 pass
-        finally:
-            server_file(ws).unlink(missing_ok=True)
-            server_cm.__exit__(None, None, None)
-            cli.console.print("Label Studio stopped.")
+            finally:
+                running.unlink(missing_ok=True)
+        cli.console.print("Label Studio stopped.")
 
     @app.command()
     def push(

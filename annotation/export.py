@@ -196,7 +196,7 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
                         parsed.snapped.append(SnapReport(task_id, sentence_id, who, span.text, moved.span.text))
                     snapped_entities.append((group is entities, moved.span))
             kept_entities = sorted((s for is_entity, s in snapped_entities if is_entity), key=lambda s: s.start)
-            for left, right in zip(kept_entities, kept_entities[1:]):
+            for left, right in zip(kept_entities, kept_entities[1:], strict=False):
                 if right.start < left.end:
                     problems.append(f"{where}: entity regions {left.text!r} ({left.label}) and {right.text!r} "
                                     f"({right.label}) overlap; keep one of them in Label Studio")

@@ -140,7 +140,8 @@ def prelabel(
         try:
             from builder.prelabel.ray_engine import prelabel_with_ray
         except ImportError:
-            raise fail("[red]Ray is not installed.[/red] Install it with `pip install 'news-dataset-builder[ray]'`.", 2)
+            raise fail("[red]Ray is not installed.[/red] Install it with `pip install 'news-dataset-builder[ray]'`.",
+                       2) from None
         with console.status(f"Pre-labelling on Ray ({address or 'local'}, {workers} actors)..."):
             summary = prelabel_with_ray(ws, factory, workers=workers, address=address, batch_size=batch_size)
     elif engine == "local":

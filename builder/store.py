@@ -178,7 +178,7 @@ class Workspace:
         """Content hash → where the article was read from, for every stored article."""
         known: dict[str, str] = {}
         for batch in self.iter_parquet(self.articles_dir, columns=["content_hash", "path"]):
-            known.update(zip(batch.column("content_hash").to_pylist(), batch.column("path").to_pylist()))
+            known.update(zip(batch.column("content_hash").to_pylist(), batch.column("path").to_pylist(), strict=True))
         return known
 
     def iter_sentences(self) -> Iterator[Sentence]:
