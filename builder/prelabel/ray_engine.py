@@ -60,10 +60,12 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
-        # Enough blocks for every actor to have work (a block goes to one actor).
-        dataset = ray.data.read_parquet(parts, override_num_blocks=max(8, 4 * workers))
+        dataset = ray.data.read_parquet(parts)
         if done:
             dataset = dataset.filter(lambda row: row["id"] not in done)
+        # Enough blocks for every actor to have work: a block goes to one actor, and a workspace
+        # part is read as a single block.
+        dataset = dataset.repartition(max(8, 4 * workers))
         labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory,), batch_size=batch_size,
                                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
                                        num_cpus=1)
