@@ -185,7 +185,7 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
             if not skipped:
                 entities, triggers, events, flags = _regions(annotation.get("result") or [], text, schema, where,
                                                              units, problems)
-            snapped_entities = []
+            snapped_spans = []
             for group in (entities, triggers):
                 for span in group:
                     moved = snap(span, text, tokens)
@@ -194,8 +194,8 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
                         continue
                     if moved.moved:
                         parsed.snapped.append(SnapReport(task_id, sentence_id, who, span.text, moved.span.text))
-                    snapped_entities.append((group is entities, moved.span))
-            kept_entities = sorted((s for is_entity, s in snapped_entities if is_entity), key=lambda s: s.start)
+                    snapped_spans.append((group is entities, moved.span))
+            kept_entities = sorted((s for is_entity, s in snapped_spans if is_entity), key=lambda s: s.start)
             for left, right in zip(kept_entities, kept_entities[1:], strict=False):
                 if right.start < left.end:
                     problems.append(f"{where}: entity regions {left.text!r} ({left.label}) and {right.text!r} "
@@ -210,7 +210,7 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
                     updated_at=str(annotation.get("updated_at") or ""),
                     skipped=skipped,
                     entities=tuple(kept_entities),
-                    triggers=tuple(s for is_entity, s in snapped_entities if not is_entity),
+                    triggers=tuple(s for is_entity, s in snapped_spans if not is_entity),
                     event_types=tuple(sorted(set(events))),
                     flags=tuple(sorted(set(flags))),
                     ground_truth=bool(annotation.get("ground_truth")),

@@ -78,9 +78,10 @@ def ingest(
     for reason, count in sorted(summary.removed_lines.items()):
         table.add_row(f"  lines removed: {reason}", f"{count:,}")
     console.print(table)
-    for problem in (summary.skipped + summary.notices)[:SHOWN_PROBLEMS]:
-        colour = "yellow" if problem in summary.notices else "red"
-        err.print(f"[{colour}]{problem.kind}[/{colour}] {problem.message}", highlight=False, soft_wrap=True)
+    shown = [("red", p) for p in summary.skipped] + [("yellow", p) for p in summary.notices]
+    for colour, problem in shown[:SHOWN_PROBLEMS]:
+        err.print(f"[{colour}]{problem.kind}[/{colour}] {problem.where}: {problem.message}", highlight=False,
+                  soft_wrap=True)
     hidden = len(summary.skipped) + len(summary.notices) - SHOWN_PROBLEMS
     if hidden > 0:
         err.print(f"... and {hidden} more in the report")

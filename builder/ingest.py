@@ -35,7 +35,7 @@ class InputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """Something worth telling the user about an input that was still read."""
+    """Something to tell the user about an input: a notice on one that was read, or why one was skipped."""
 
     where: str
     kind: str

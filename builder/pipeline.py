@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,15 +21,6 @@ from builder.store import ARTICLE_SCHEMA, SENTENCE_SCHEMA, PartWriter, Workspace
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """An input that was skipped or needed attention: where, a short kind, and the message."""
-
-    where: str
-    kind: str
-    message: str
-
-
 @dataclass
 class IngestSummary:
     """What one ingest run read, wrote and skipped."""
@@ -39,8 +30,8 @@ class IngestSummary:
     articles: int = 0
     sentences: int = 0
     tokens: int = 0
-    skipped: list[Problem] = field(default_factory=list)
-    notices: list[Problem] = field(default_factory=list)
+    skipped: list[Notice] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     removed_lines: Counter[str] = field(default_factory=Counter)
 
@@ -58,16 +49,11 @@ class IngestSummary:
             "sentences": self.sentences,
             "tokens": self.tokens,
             "skipped_by_kind": dict(sorted(self.skipped_by_kind().items())),
-            "skipped": [vars_of(p) for p in self.skipped],
-            "notices": [vars_of(p) for p in self.notices],
+            "skipped": [asdict(p) for p in self.skipped],
+            "notices": [asdict(p) for p in self.notices],
             "removed_lines_by_reason": dict(sorted(self.removed_lines.items())),
             "outputs": self.outputs,
         }
-
-
-def vars_of(problem: Problem) -> dict[str, str]:
-    """A Problem as a plain dict."""
-    return {"where": problem.where, "kind": problem.kind, "message": problem.message}
 
 
 @dataclass(frozen=True)
@@ -130,7 +116,7 @@ def ingest(
     def accept(article: Segmented) -> None:
         if article.content_hash in seen:
             summary.skipped.append(
-                Problem(article.path, "duplicate", f"same text as {seen[article.content_hash]}; kept that one")
+                Notice(article.path, "duplicate", f"same text as {seen[article.content_hash]}; kept that one")
             )
             return
         seen[article.content_hash] = article.path
@@ -148,10 +134,10 @@ def ingest(
             summary.files += 1
             if on_file is not None:
                 on_file(result.path)
-            summary.notices += [Problem(n.where, n.kind, n.message) for n in result.notices]
+            summary.notices += result.notices
             for outcome in result.outcomes:
                 if isinstance(outcome, InputError):
-                    summary.skipped.append(Problem(outcome.where, outcome.kind, str(outcome)))
+                    summary.skipped.append(Notice(outcome.where, outcome.kind, outcome.message))
                 else:
                     accept(outcome)
     except BaseException:

@@ -167,3 +167,11 @@ def test_cli_push_to_file_and_pull_from_file(examples_dir: Path, tmp_path: Path)
     assert status.exit_code == 0 and "annotator 1" in status.output
     snapshots = list((tmp_path / "ws" / "labelstudio" / "snapshots").iterdir())
     assert len(snapshots) == 1 and snapshots[0].read_bytes() == download.read_bytes()
+
+
+def test_cli_notices_name_the_file(tmp_path: Path) -> None:
+    page = tmp_path / "windows.txt"
+    page.write_bytes("Judul\n\nJAKARTA – Presiden “meresmikan” jembatan baru di kota itu pada hari Senin.\n".encode("cp1252"))
+    result = runner.invoke(app, ["ingest", str(page), "--workspace", str(tmp_path / "ws"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"decoded_cp1252 {page}: not UTF-8" in result.output
