@@ -117,6 +117,37 @@ def test_predict_handles_empty_and_rejects_strings(model: CrfNerModel) -> None:
         model.predict(["Presiden Joko Widodo"])  # type: ignore[list-item]
 
 
+def example_token_lists() -> list[list[str]]:
+    """Every sentence of the bundled example articles, as token lists."""
+    from builder.ingest import read_file
+    from builder.segment import segment
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    out = []
+    for path in sorted(examples.iterdir()):
+        for article in read_file(path, notify=lambda notice: None):
+            out += [[t.text for t in s.tokens] for s in segment(article)]  # type: ignore[union-attr]
+    return out
+
+
+def test_fast_decoder_equals_crfsuite_on_the_examples(model: CrfNerModel) -> None:
+    sentences = example_token_lists()
+    sentences += [["Jakarta"], ["Joko", "Widodo"], ["ÉMILE", "Zola", "ke", "São", "Paulo"], ["Kota", "kota-kota", "|", "a|b"]]
+    assert len(sentences) > 60
+    fast, reference = model.predict(sentences), model.predict_reference(sentences)
+    assert [t.tags for t in fast] == [t.tags for t in reference]
+    assert sum(tag != "O" for t in fast for tag in t.tags) > 50  # the examples do have entities
+    for f, r in zip(fast, reference, strict=True):
+        assert f.scores == pytest.approx(r.scores, abs=1e-4)
+
+
+def test_fast_decoder_is_the_same_in_any_batch(model: CrfNerModel) -> None:
+    sentences = example_token_lists()
+    together = model.predict(sentences)
+    one_by_one = [model.predict([s])[0] for s in sentences]
+    assert [t.tags for t in together] == [t.tags for t in one_by_one]
+
+
 def test_model_pickles_by_reopening_its_file(model: CrfNerModel) -> None:
     clone = pickle.loads(pickle.dumps(model))
     tokens = ["Gubernur", "Ridwan", "Kamil", "tiba", "di", "Bandung", "."]
@@ -185,7 +216,10 @@ def test_train_on_fixture_writes_model_lexicon_and_card(tmp_path: Path) -> None:
     assert "builder train-ner --data-dir ../shared/data/ner --out builder/resources/" in card
     assert "| tiny | MIT |" in card
     tokens = "Presiden Joko Widodo tiba di Surabaya .".split()
-    assert len(CrfNerModel.load(model_file).predict([tokens])[0].tags) == len(tokens)
+    tiny = CrfNerModel.load(model_file)
+    assert len(tiny.predict([tokens])[0].tags) == len(tokens)
+    sentences = [text.split() for text, _ in FIXTURE_SENTENCES] + example_token_lists()
+    assert [t.tags for t in tiny.predict(sentences)] == [t.tags for t in tiny.predict_reference(sentences)]
 
 
 def test_missing_data_dir_names_the_path(tmp_path: Path) -> None:
