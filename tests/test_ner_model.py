@@ -98,7 +98,7 @@ def model() -> CrfNerModel:
 
 
 def test_packaged_model_tags_an_obvious_sentence(model: CrfNerModel) -> None:
-    tokens = "Presiden Joko Widodo mengunjungi Surabaya bersama Kementerian Keuangan .".split()
+    tokens = ["Presiden", "Joko", "Widodo", "mengunjungi", "Surabaya", "bersama", "Kementerian", "Keuangan", "."]
     ((tags, scores),) = model.predict([tokens])
     assert entities(tokens, tags) == [
         ("Joko Widodo", "PER"),
@@ -215,7 +215,7 @@ def test_train_on_fixture_writes_model_lexicon_and_card(tmp_path: Path) -> None:
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "builder train-ner --data-dir ../shared/data/ner --out builder/resources/" in card
     assert "| tiny | MIT |" in card
-    tokens = "Presiden Joko Widodo tiba di Surabaya .".split()
+    tokens = ["Presiden", "Joko", "Widodo", "tiba", "di", "Surabaya", "."]
     tiny = CrfNerModel.load(model_file)
     assert len(tiny.predict([tokens])[0].tags) == len(tokens)
     sentences = [text.split() for text, _ in FIXTURE_SENTENCES] + example_token_lists()

@@ -275,7 +275,8 @@ class CrfNerModel:
         self.path = path
         self.lexicon = lexicon
         self._tagger = tagger
-        from builder.ner.fastcrf import CompiledCrf  # it builds on this module's feature templates
+        # Imported here: fastcrf builds on this module's feature templates.
+        from builder.ner.fastcrf import CompiledCrf
 
         self._compiled = CompiledCrf(path, lexicon)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -177,7 +178,7 @@ class CompiledCrf:
         """Add the word-pair features: each adjacent pair inside a sentence adds to both of its
         words and to the word after it."""
         pairs = self._pairs
-        for i, key in enumerate(map("|".join, zip(lowers, lowers[1:], strict=False)), start=1):
+        for i, key in enumerate(map("|".join, pairwise(lowers)), start=1):
             found = pairs.get(key)
             if found is None or position[i] == 0:
                 continue
