@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from builder.ingest import DEFAULT_MAX_CHARS, discover
 from builder.options import WorkspaceOption
 from builder.parallel import default_workers
 from builder.store import Workspace
+
+if TYPE_CHECKING:
+    from builder.prelabel.apply import PrelabelSummary
+    from builder.prelabel.core import Prelabeller
 
 app = typer.Typer(
     help="Build annotated Indonesian news NER/event datasets: ingest → pre-label → Label Studio → release.",
@@ -51,6 +62,9 @@ def ingest(
     workspace: WorkspaceOption = Path("workspace"),
     max_chars: Annotated[int, typer.Option(min=1, help="Skip a page (or JSONL record) longer than this.")] = DEFAULT_MAX_CHARS,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (default: all cores).")] = default_workers(),
+    prelabel: Annotated[bool, typer.Option(
+        "--prelabel", help="Also pre-label the new sentences in the same pass, with the default pre-labeller "
+        "(the fastest way; the same result as running `builder prelabel` afterwards).")] = False,
 ) -> None:
     """Read, clean and segment articles into the workspace (Parquet), reporting what was skipped."""
     from builder.pipeline import ingest as run_ingest
@@ -58,6 +72,7 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise fail(f"[red]No such file or directory:[/red] {', '.join(missing)}", 2)
+    factory = _prelabeller_factory(None, None, None, True) if prelabel else None
     files = list(discover(paths))
     with _progress() as progress:
         task = progress.add_task("Ingesting", total=len(files), current="")
@@ -66,7 +81,7 @@ def ingest(
             progress.update(task, advance=1, current=path.name)
 
         summary = run_ingest(files, workspace=Workspace(workspace), max_chars=max_chars, workers=workers,
-                             on_file=on_file)
+                             prelabeller=factory, on_file=on_file)
 
     table = Table(title=f"Ingest {summary.run_id}", show_header=False)
     for name, value in (("files read", summary.files), ("articles", summary.articles),
@@ -85,6 +100,8 @@ def ingest(
     hidden = len(summary.skipped) + len(summary.notices) - SHOWN_PROBLEMS
     if hidden > 0:
         err.print(f"... and {hidden} more in the report")
+    if summary.prelabels is not None:
+        _print_prelabels(summary.prelabels)
     for output in summary.outputs:
         console.print(f"wrote {output}", highlight=False)
     if summary.articles == 0 and summary.skipped:
@@ -108,6 +125,35 @@ def _entity_taggers(names: str, model_path: Path | None) -> list:
     return [makers[n]() for n in chosen]
 
 
+def _prelabeller_factory(schema: Path | None, model: Path | None, lexicon: Path | None,
+                         gazetteer: bool) -> Callable[[], Prelabeller]:
+    """The default pre-labeller's factory, built once here so a bad option fails clearly, not in a worker."""
+    from builder.prelabel.default import default_prelabeller
+    from builder.schema import SchemaError, load_schema
+
+    try:
+        factory = partial(default_prelabeller, load_schema(schema), model_path=model, lexicon_path=lexicon,
+                          gazetteer=gazetteer)
+        factory()
+    except (SchemaError, FileNotFoundError, ValueError) as error:
+        raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
+    return factory
+
+
+def _print_prelabels(summary: PrelabelSummary) -> None:
+    table = Table(title="Pre-labels", show_header=False)
+    table.add_row("pre-labeller", ", ".join(summary.versions))
+    table.add_row("sentences labelled", f"{summary.sentences:,}")
+    table.add_row("already labelled (skipped)", f"{summary.already_labelled:,}")
+    for label, count in sorted(summary.entities_by_label.items()):
+        table.add_row(f"  entities {label}", f"{count:,}")
+    for source, count in sorted(summary.entities_by_source.items()):
+        table.add_row(f"  entities from {source}", f"{count:,}")
+    for label, count in summary.events_by_type.most_common():
+        table.add_row(f"  event {label}", f"{count:,}")
+    console.print(table)
+
+
 @app.command()
 def prelabel(
     workspace: WorkspaceOption = Path("workspace"),
@@ -124,19 +170,12 @@ def prelabel(
 ) -> None:
     """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer) and event types."""
     from builder.prelabel.apply import prelabel_workspace
-    from builder.prelabel.default import default_prelabeller
-    from builder.schema import SchemaError, load_schema
 
     ws = Workspace(workspace)
     total = ws.count_rows(ws.sentences_dir)
     if total == 0:
         raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
-    try:
-        factory = partial(default_prelabeller, load_schema(schema), model_path=model, lexicon_path=lexicon,
-                          gazetteer=gazetteer)
-        factory()  # fail here, with a clear message, rather than in a worker
-    except (SchemaError, FileNotFoundError, ValueError) as error:
-        raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
+    factory = _prelabeller_factory(schema, model, lexicon, gazetteer)
     if engine == "ray":
         try:
             from builder.prelabel.ray_engine import prelabel_with_ray
@@ -153,17 +192,7 @@ def prelabel(
             progress.update(task, completed=total)
     else:
         raise fail(f"[red]--engine {engine!r}[/red]: use local or ray", 2)
-    table = Table(title="Pre-labels", show_header=False)
-    table.add_row("pre-labeller", ", ".join(summary.versions))
-    table.add_row("sentences labelled", f"{summary.sentences:,}")
-    table.add_row("already labelled (skipped)", f"{summary.already_labelled:,}")
-    for label, count in sorted(summary.entities_by_label.items()):
-        table.add_row(f"  entities {label}", f"{count:,}")
-    for source, count in sorted(summary.entities_by_source.items()):
-        table.add_row(f"  entities from {source}", f"{count:,}")
-    for label, count in summary.events_by_type.most_common():
-        table.add_row(f"  event {label}", f"{count:,}")
-    console.print(table)
+    _print_prelabels(summary)
     console.print(f"wrote {summary.output or 'nothing new'} (in {summary.directory})", highlight=False)
 
 
@@ -212,7 +241,14 @@ def release(
     from annotation.merge import agreement
     from annotation.store import AnnotationStore
     from builder.publish import push_to_hub
-    from builder.release import ReleaseError, ReleaseOptions, bump, load_inputs, make_release, prelabel_quality
+    from builder.release import (
+        ReleaseError,
+        ReleaseOptions,
+        bump,
+        load_inputs,
+        make_release,
+        prelabel_quality,
+    )
     from builder.schema import SchemaError, load_schema
 
     ws = Workspace(workspace)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -70,6 +70,21 @@ def sentence_row(sentence: Sentence) -> dict[str, Any]:
         "token_starts": [t.start for t in sentence.tokens],
         "token_ends": [t.end for t in sentence.tokens],
     }
+
+
+def sentence_table(sentences: Sequence[Sentence]) -> pa.Table:
+    """Sentences as a SENTENCE_SCHEMA table, built column by column (faster than row dicts)."""
+    columns = {
+        "id": [s.id for s in sentences],
+        "article_id": [s.article_id for s in sentences],
+        "index": [s.index for s in sentences],
+        "paragraph": [s.paragraph for s in sentences],
+        "start": [s.start for s in sentences],
+        "text": [s.text for s in sentences],
+        "token_starts": [[t.start for t in s.tokens] for s in sentences],
+        "token_ends": [[t.end for t in s.tokens] for s in sentences],
+    }
+    return pa.Table.from_pydict(columns, schema=SENTENCE_SCHEMA)
 
 
 def sentence_from_row(row: dict[str, Any]) -> Sentence:

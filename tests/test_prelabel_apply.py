@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +28,28 @@ def test_workers_give_the_same_prelabels_and_reruns_add_nothing(examples_dir: Pa
     assert sum(len(labels.entities) for labels in results[0]) > 50
     sources = {span.source for labels in results[0] for span in labels.entities}
     assert sources == {"rule:date.v1", "model:id_news.ner.crf.v1", "gazetteer:places.v1"}
+
+
+def test_ingest_can_prelabel_in_the_same_pass(examples_dir: Path, tmp_path: Path) -> None:
+    """`ingest(prelabeller=...)` (CLI: `builder ingest --prelabel`) writes what a separate
+    `prelabel` run would, with any number of workers, and a later `prelabel` finds it all done."""
+    factory = partial(default_prelabeller, load_schema())
+    separate = Workspace(tmp_path / "separate")
+    ingest([examples_dir], workspace=separate)
+    expected = list(iter_prelabels(Path(prelabel_workspace(separate, factory).directory)))
+    for workers in (1, 2):
+        ws = Workspace(tmp_path / f"fused{workers}")
+        # the duplicate copy must be skipped together with its pre-labels
+        (tmp_path / f"copy{workers}").mkdir()
+        copy = tmp_path / f"copy{workers}" / "again.txt"
+        copy.write_text((examples_dir / "okezone-kazakhstan.txt").read_text(encoding="utf-8"), encoding="utf-8")
+        summary = ingest([examples_dir, copy], workspace=ws, workers=workers, prelabeller=factory)
+        assert summary.skipped_by_kind() == {"duplicate": 1}
+        assert summary.prelabels is not None and summary.prelabels.sentences == summary.sentences == 65
+        assert list(iter_prelabels(Path(summary.prelabels.directory))) == expected
+        assert summary.prelabels.entities_by_label == Counter(e.label for x in expected for e in x.entities)
+        later = prelabel_workspace(ws, factory, workers=workers)
+        assert (later.sentences, later.already_labelled) == (0, 65)
 
 
 def test_seed_article_prelabels(seed_text: str, tmp_path: Path) -> None:

@@ -53,6 +53,16 @@ def test_cli_ingest_and_status(examples_dir: Path, tmp_path: Path) -> None:
     assert "6" in status.output
 
 
+def test_cli_ingest_with_prelabel(examples_dir: Path, tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    result = runner.invoke(app, ["ingest", str(examples_dir), "-w", ws, "--prelabel", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Pre-labels" in result.output and "sentences labelled" in result.output
+    after = runner.invoke(app, ["prelabel", "-w", ws])
+    assert after.exit_code == 0, after.output
+    assert "nothing new" in after.output  # the ingest pass already pre-labelled all 65 sentences
+
+
 def test_cli_ingest_only_bad_input_fails(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_bytes(b"")
     result = runner.invoke(app, ["ingest", str(tmp_path / "empty.txt"), "--workspace", str(tmp_path / "ws")])

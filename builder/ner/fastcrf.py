@@ -255,7 +255,8 @@ def _viterbi_and_marginals(states: np.ndarray, lengths: np.ndarray,
     Sentences are sorted longest first, so at position t only the first `active[t]` columns,
     those longer than t, take part. Viterbi runs in log space; forward-backward runs on
     exponentiated scores rescaled at every step (as CRFsuite does), then each position's
-    marginals are normalised.
+    marginals are normalised. No BLAS products: their rounding depends on the batch size, and
+    the scores must not depend on how sentences were batched (releases are byte-reproducible).
     """
     positions, count, size = states.shape
     active = [int((lengths > t).sum()) for t in range(positions)]
@@ -283,12 +284,12 @@ def _viterbi_and_marginals(states: np.ndarray, lengths: np.ndarray,
     alpha[0] = exp_states[0] / exp_states[0].sum(axis=1, keepdims=True)
     for t in range(1, positions):
         k = active[t]
-        step = (alpha[t - 1, :k] @ exp_transitions) * exp_states[t, :k]
+        step = (alpha[t - 1, :k, :, None] * exp_transitions).sum(axis=1) * exp_states[t, :k]
         alpha[t, :k] = step / step.sum(axis=1, keepdims=True)
     beta = np.ones_like(states)
     for t in range(positions - 2, -1, -1):
         k = active[t + 1]  # only sentences that continue past t have a beta other than 1 at t
-        step = (exp_states[t + 1, :k] * beta[t + 1, :k]) @ exp_transitions.T
+        step = ((exp_states[t + 1, :k] * beta[t + 1, :k])[:, None, :] * exp_transitions).sum(axis=2)
         beta[t, :k] = step / step.sum(axis=1, keepdims=True)
     marginals = alpha * beta
     with np.errstate(invalid="ignore"):  # padded positions are 0/0; they are never read

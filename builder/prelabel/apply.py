@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.model import Span, short_hash
+from builder.model import Sentence, Span, short_hash
 from builder.parallel import ordered_map
 from builder.prelabel.core import EventLabel, Prelabeller, SentenceLabels
 from builder.store import PartWriter, Workspace, sentence_from_row
@@ -32,6 +32,22 @@ PRELABEL_SCHEMA = pa.schema(
 def prelabel_dir(workspace: Workspace, prelabeller: Prelabeller) -> Path:
     """Pre-labels live in a directory named by the pre-labeller's versions, so runs never mix."""
     return workspace.root / "prelabels" / short_hash(*prelabeller.versions, length=12)
+
+
+def open_prelabel_dir(workspace: Workspace, prelabeller: Prelabeller) -> Path:
+    """Create the pre-labeller's folder with its `prelabeller.json` (the versions), and return it."""
+    directory = prelabel_dir(workspace, prelabeller)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "prelabeller.json").write_text(
+        json.dumps({"versions": list(prelabeller.versions)}, indent=2) + "\n", encoding="utf-8"
+    )
+    return directory
+
+
+def labels_table(sentences: Sequence[Sentence], labels: Sequence[SentenceLabels]) -> pa.Table:
+    """Pre-labels of sentences as a PRELABEL_SCHEMA table, in sentence order."""
+    rows = [labels_row(label, sentence.article_id) for sentence, label in zip(sentences, labels, strict=True)]
+    return pa.Table.from_pylist(rows, schema=PRELABEL_SCHEMA)
 
 
 def _span(span: Span) -> dict[str, Any]:
@@ -74,6 +90,23 @@ class PrelabelSummary:
     events_by_type: Counter[str] = field(default_factory=Counter)
     output: str | None = None
 
+    def count(self, labels: Iterable[SentenceLabels]) -> None:
+        """Add sentences' pre-labels to the counts."""
+        for label in labels:
+            self.sentences += 1
+            self.entities_by_source.update(e.source for e in label.entities)
+            self.entities_by_label.update(e.label for e in label.entities)
+            self.events_by_type.update(e.label for e in label.events)
+
+    def add(self, other: PrelabelSummary) -> None:
+        """Add the counts of another summary (of the same pre-labeller)."""
+        self.sentences += other.sentences
+        self.tokens += other.tokens
+        self.already_labelled += other.already_labelled
+        self.entities_by_source.update(other.entities_by_source)
+        self.entities_by_label.update(other.entities_by_label)
+        self.events_by_type.update(other.events_by_type)
+
 
 def iter_prelabels(directory: Path) -> Iterator[SentenceLabels]:
     """Every stored pre-label of one pre-labeller directory, streamed."""
@@ -91,19 +124,6 @@ class Chunk:
     output: Path
 
 
-@dataclass
-class ChunkResult:
-    """What a worker did with one chunk."""
-
-    sentences: int = 0
-    tokens: int = 0
-    already_labelled: int = 0
-    written: str | None = None
-    entities_by_source: Counter[str] = field(default_factory=Counter)
-    entities_by_label: Counter[str] = field(default_factory=Counter)
-    events_by_type: Counter[str] = field(default_factory=Counter)
-
-
 _worker_prelabeller: Prelabeller | None = None
 _worker_done: frozenset[str] = frozenset()
 
@@ -115,11 +135,11 @@ def _start_worker(factory: Callable[[], Prelabeller], done: frozenset[str]) -> N
     _worker_done = done
 
 
-def _label_chunk(chunk: Chunk, batch_size: int = 512) -> ChunkResult:
+def _label_chunk(chunk: Chunk, batch_size: int = 512) -> tuple[PrelabelSummary, str | None]:
     """Read one row group, pre-label what is not labelled yet, write it as its own part."""
     if _worker_prelabeller is None:
         raise RuntimeError("the worker was started without a pre-labeller")
-    result = ChunkResult()
+    result = PrelabelSummary(str(chunk.output.parent), _worker_prelabeller.versions)
     table = pq.ParquetFile(chunk.part).read_row_group(chunk.row_group)
     sentences = [sentence_from_row(row) for row in table.to_pylist()]
     todo = [s for s in sentences if s.id not in _worker_done]
@@ -128,19 +148,15 @@ def _label_chunk(chunk: Chunk, batch_size: int = 512) -> ChunkResult:
     try:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            for sentence, labels in zip(batch, _worker_prelabeller.label(batch), strict=True):
-                writer.add(labels_row(labels, sentence.article_id))
-                result.entities_by_source.update(e.source for e in labels.entities)
-                result.entities_by_label.update(e.label for e in labels.entities)
-                result.events_by_type.update(e.label for e in labels.events)
-            result.sentences += len(batch)
+            labels = _worker_prelabeller.label(batch)
+            writer.add_table(labels_table(batch, labels))
+            result.count(labels)
             result.tokens += sum(len(s.tokens) for s in batch)
     except BaseException:
         writer.abort()
         raise
     written = writer.close()
-    result.written = str(written) if written else None
-    return result
+    return result, str(written) if written else None
 
 
 def prelabel_workspace(
@@ -164,10 +180,7 @@ def prelabel_workspace(
         sid for batch in Workspace.iter_parquet(directory, columns=["sentence_id"])
         for sid in batch.column("sentence_id").to_pylist()
     )
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "prelabeller.json").write_text(
-        json.dumps({"versions": list(prelabeller.versions)}, indent=2) + "\n", encoding="utf-8"
-    )
+    open_prelabel_dir(workspace, prelabeller)
     run = workspace.new_run_id()
     chunks = [
         Chunk(part, group, directory / f"part-{run}-{p:04d}-{group:05d}.parquet")
@@ -175,14 +188,10 @@ def prelabel_workspace(
         for group in range(pq.ParquetFile(part).num_row_groups)
     ]
     label = partial(_label_chunk, batch_size=batch_size)
-    for result in ordered_map(label, chunks, workers=workers, initializer=_start_worker, initargs=(factory, done)):
-        summary.sentences += result.sentences
-        summary.tokens += result.tokens
-        summary.already_labelled += result.already_labelled
-        summary.entities_by_source.update(result.entities_by_source)
-        summary.entities_by_label.update(result.entities_by_label)
-        summary.events_by_type.update(result.events_by_type)
-        summary.output = result.written or summary.output
+    for result, written in ordered_map(label, chunks, workers=workers, initializer=_start_worker,
+                                       initargs=(factory, done)):
+        summary.add(result)
+        summary.output = written or summary.output
         if on_batch is not None:
             on_batch(result.sentences + result.already_labelled)
     return summary

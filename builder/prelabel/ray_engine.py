@@ -8,7 +8,6 @@ see the workspace path, e.g. a shared file system).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -19,7 +18,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.prelabel.apply import PRELABEL_SCHEMA, PrelabelSummary, labels_row, prelabel_dir
+from builder.prelabel.apply import (
+    PRELABEL_SCHEMA,
+    PrelabelSummary,
+    labels_table,
+    open_prelabel_dir,
+    prelabel_dir,
+)
 from builder.prelabel.core import Prelabeller
 from builder.store import Workspace, sentence_from_row
 
@@ -32,9 +37,7 @@ class PrelabelActor:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         sentences = [sentence_from_row(row) for row in batch.to_pylist()]
-        labelled = self.prelabeller.label(sentences)
-        rows = [labels_row(labels, s.article_id) for s, labels in zip(sentences, labelled, strict=True)]
-        return pa.Table.from_pylist(rows, schema=PRELABEL_SCHEMA)
+        return labels_table(sentences, self.prelabeller.label(sentences))
 
 
 def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], *, workers: int = 2,
@@ -69,9 +72,7 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
         labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory,), batch_size=batch_size,
                                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
                                        num_cpus=1)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "prelabeller.json").write_text(
-            json.dumps({"versions": list(prelabeller.versions)}, indent=2) + "\n", encoding="utf-8")
+        open_prelabel_dir(workspace, prelabeller)
         staging = Path(tempfile.mkdtemp(prefix=".ray-", dir=directory))
         try:
             labelled.write_parquet(str(staging))
