@@ -40,8 +40,20 @@ class PrelabelActor:
         return labels_table(sentences, self.prelabeller.label(sentences))
 
 
+def start_ray(address: str | None, workers: int) -> None:
+    """Connect to the Ray cluster at `address`, or start a local one sized for `workers` actors."""
+    import ray
+
+    init: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False,
+                            "configure_logging": False}
+    if address is None:
+        init["num_cpus"] = workers + 1  # one CPU for reading and writing, so actors cannot starve them
+    ray.init(**init)
+
+
 def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], *, workers: int = 2,
-                      address: str | None = None, batch_size: int = 512) -> PrelabelSummary:
+                      address: str | None = None, batch_size: int = 512,
+                      block_bytes: int = 1 << 20) -> PrelabelSummary:
     """Pre-label the sentences this pre-labeller has not labelled yet, on `workers` Ray actors."""
     import ray
 
@@ -55,20 +67,16 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
         return summary
     started_here = not ray.is_initialized()
     if started_here:
-        init: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False,
-                                "configure_logging": False}
-        if address is None:
-            init["num_cpus"] = workers + 1  # one CPU for reading and writing, so actors cannot starve them
-        ray.init(**init)
+        start_ray(address, workers)
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
+        # A workspace part is one file, read by one task; small blocks let that task stream many
+        # blocks, so every actor gets work without a repartition (an all-to-all barrier).
+        context.target_max_block_size = block_bytes
         dataset = ray.data.read_parquet(parts)
         if done:
             dataset = dataset.filter(lambda row: row["id"] not in done)
-        # Enough blocks for every actor to have work: a block goes to one actor, and a workspace
-        # part is read as a single block.
-        dataset = dataset.repartition(max(8, 4 * workers))
         labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory,), batch_size=batch_size,
                                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
                                        num_cpus=1)
