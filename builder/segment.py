@@ -69,6 +69,7 @@ ABBREVIATIONS = frozenset(_SPACY_ABBREVIATIONS.split() + EXTRA_ABBREVIATIONS)
 # Abbreviations that can also end a sentence ("..., sayur, dll. Pemerintah ...").
 SENTENCE_FINAL_ABBREVIATIONS = frozenset({"dll.", "dsb.", "dst.", "dkk.", "Tbk.", "Inc.", "Ltd.", "Corp."})
 _TERMINALS = frozenset({".", "!", "?", "…", "..."})
+_ENDINGS = frozenset(".!?…")  # the last character of every token that may end a sentence
 _CLOSERS = frozenset({'"', "”", "'", "’", ")", "]", "»"})
 _OPENERS = frozenset({'"', "“", "'", "‘", "(", "[", "«"})
 
@@ -147,18 +148,27 @@ _TOKEN = "|".join([
 _SPACE_AND_TOKEN = re.compile(rf"(\s*)({_TOKEN})")
 
 
+def _token_offsets(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Token texts, starts and ends (half-open code point offsets) of `text`."""
+    texts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    end = 0
+    for space, token in _SPACE_AND_TOKEN.findall(text):
+        start = end + len(space)
+        end = start + len(token)
+        texts.append(token)
+        starts.append(start)
+        ends.append(end)
+    return texts, starts, ends
+
+
 def tokenize(text: str) -> tuple[Token, ...]:
     """The one tokenisation used everywhere: tokens with half-open code point offsets.
 
     Tokens never contain whitespace, and every other character is in exactly one token.
     """
-    tokens: list[Token] = []
-    end = 0
-    for space, token in _SPACE_AND_TOKEN.findall(text):
-        start = end + len(space)
-        end = start + len(token)
-        tokens.append(Token(token, start, end))
-    return tuple(tokens)
+    return tuple(map(Token, *_token_offsets(text)))
 
 
 def _is_terminal(text: str) -> bool:
@@ -172,14 +182,14 @@ def _may_end_sentence(text: str) -> bool:
     return len(text) > 2 and text.endswith(".") and "." not in text[:-1] and text not in ABBREVIATIONS
 
 
-def _is_trailing_group(tokens: tuple[Token, ...], first: int) -> bool:
-    """True if tokens[first:] is one short bracketed group, like a closing "(ant/rdk)" byline."""
-    rest = tokens[first:]
+def _is_trailing_group(texts: list[str], first: int) -> bool:
+    """True if texts[first:] is one short bracketed group, like a closing "(ant/rdk)" byline."""
+    rest = texts[first:]
     return (
         2 < len(rest) <= 8
-        and rest[0].text in ("(", "[")
-        and rest[-1].text in (")", "]")
-        and not any(t.text in "()[]" for t in rest[1:-1])
+        and rest[0] in ("(", "[")
+        and rest[-1] in (")", "]")
+        and not any(t in "()[]" for t in rest[1:-1])
     )
 
 
@@ -194,33 +204,38 @@ def _starts_sentence(token: str, following: str | None) -> bool:
 
 def split_sentences(text: str, tokens: tuple[Token, ...]) -> list[tuple[int, int]]:
     """Sentence token ranges [first, last) for one paragraph, split only at whitespace."""
+    return _split([t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens])
+
+
+def _split(texts: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
+    """`split_sentences` over token texts and offsets."""
     ranges: list[tuple[int, int]] = []
     first = 0
-    i = 0
-    n = len(tokens)
-    while i < n:
-        token = tokens[i]
-        if not _may_end_sentence(token.text):
-            i += 1
+    n = len(texts)
+    # Only a token ending in . ! ? or … may end a sentence; the rest are passed over at once.
+    candidates = [k for k, t in enumerate(texts) if t[-1] in _ENDINGS]
+    resume = 0  # tokens before this were absorbed into an earlier candidate's ending
+    for i in candidates:
+        if i < resume or not _may_end_sentence(texts[i]):
             continue
         last = i
         # Absorb further terminals and closing quotes or brackets attached to this one.
-        while last + 1 < n and tokens[last + 1].start == tokens[last].end and (
-            _is_terminal(tokens[last + 1].text) or tokens[last + 1].text in _CLOSERS
+        while last + 1 < n and starts[last + 1] == ends[last] and (
+            _is_terminal(texts[last + 1]) or texts[last + 1] in _CLOSERS
         ):
             last += 1
         nxt = last + 1
         if (
             nxt < n
-            and tokens[nxt].start > tokens[last].end  # whitespace between the sentences
+            and starts[nxt] > ends[last]  # whitespace between the sentences
             and (
-                _starts_sentence(tokens[nxt].text, tokens[nxt + 1].text if nxt + 1 < n else None)
-                or _is_trailing_group(tokens, nxt)
+                _starts_sentence(texts[nxt], texts[nxt + 1] if nxt + 1 < n else None)
+                or _is_trailing_group(texts, nxt)
             )
         ):
             ranges.append((first, nxt))
             first = nxt
-        i = nxt
+        resume = nxt
     if first < n:
         ranges.append((first, n))
     return ranges
@@ -239,9 +254,9 @@ def segment(article: Article) -> list[Sentence]:
     """The article's sentences in order, each with its tokens re-based to the sentence."""
     sentences: list[Sentence] = []
     for paragraph_index, (offset, paragraph) in enumerate(paragraphs_with_offsets(article.body)):
-        tokens = tokenize(paragraph)
-        for first, last in split_sentences(paragraph, tokens):
-            start, end = tokens[first].start, tokens[last - 1].end
+        texts, starts, ends = _token_offsets(paragraph)
+        for first, last in _split(texts, starts, ends):
+            start, end = starts[first], ends[last - 1]
             text = paragraph[start:end]
             index = len(sentences)
             sentences.append(
@@ -252,7 +267,7 @@ def segment(article: Article) -> list[Sentence]:
                     paragraph=paragraph_index,
                     start=offset + start,
                     text=text,
-                    tokens=tuple(Token(t.text, t.start - start, t.end - start) for t in tokens[first:last]),
+                    tokens=tuple(Token(texts[k], starts[k] - start, ends[k] - start) for k in range(first, last)),
                 )
             )
     return sentences

@@ -60,9 +60,9 @@ def tags_to_spans(text: str, tokens: Sequence[Token], tags: Sequence[str], sourc
             start, end = tokens[first].start, tokens[last].end
             spans.append(Span(start, end, label, text[start:end], source, score))
 
-    for i, tag in enumerate(tags):
-        prefix, _, label = tag.partition("-")
-        if prefix == "I" and current is not None and current[0] == label:
+    for i in [k for k, tag in enumerate(tags) if tag != "O"]:  # most tags are O
+        prefix, _, label = tags[i].partition("-")
+        if prefix == "I" and current is not None and current[0] == label and current[2] == i - 1:
             current = (label, current[1], i)
             continue
         close()

@@ -141,6 +141,16 @@ def test_fast_decoder_equals_crfsuite_on_the_examples(model: CrfNerModel) -> Non
         assert f.scores == pytest.approx(r.scores, abs=1e-4)
 
 
+def test_dump_parser_reads_what_pycrfsuite_reads(model: CrfNerModel) -> None:
+    from builder.ner.fastcrf import _file_key, _read_weights
+
+    labels, state_features, transitions = _read_weights(*_file_key(model.path))
+    info = model._tagger.info()
+    assert labels == tuple(model._tagger.labels())
+    assert state_features == info.state_features and len(state_features) > 50_000
+    assert transitions == info.transitions
+
+
 def test_fast_decoder_is_the_same_in_any_batch(model: CrfNerModel) -> None:
     sentences = example_token_lists()
     together = model.predict(sentences)

@@ -85,6 +85,7 @@ class EventLexicon:
         pattern = "|".join(re.escape(c) for c in sorted(cores, key=len, reverse=True)) or r"(?!)"
         object.__setattr__(self, "_indexes", indexes)  # derived from `triggers`, built once
         object.__setattr__(self, "_may_match", re.compile(pattern).search)
+        object.__setattr__(self, "_stem_keys", {})  # word -> its match key, cached
 
     def validate(self, schema: Schema) -> None:
         """Raise if a trigger names an event type the schema does not have."""
@@ -109,7 +110,10 @@ class EventLexicon:
     def find(self, sentence: Sentence) -> list[tuple[int, int, Trigger]]:
         """Trigger matches (first token, last token + 1, trigger); longer matches win overlaps."""
         lowered = [t.text.lower() for t in sentence.tokens]
-        stems = [stem(w) if self._may_match(w) else w for w in lowered]
+        keys = self._stem_keys
+        if len(keys) > 500_000:  # bounded, whatever the corpus
+            keys.clear()
+        stems = [keys.get(w) or keys.setdefault(w, stem(w) if self._may_match(w) else w) for w in lowered]
         matches = self._indexes["stem"].find(stems)
         matches += self._indexes["surface"].find(lowered)
         matches.sort(key=lambda m: (-(m[1] - m[0]), -m[2].score, m[0]))  # type: ignore[union-attr]

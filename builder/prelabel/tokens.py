@@ -23,15 +23,16 @@ class PhraseIndex:
     def find(self, keys: Sequence[str]) -> list[tuple[int, int, object]]:
         """(first token, last token + 1, value) of each match, scanning left to right."""
         found = []
-        i = 0
-        while i < len(keys):
-            for key, value in self._by_first.get(keys[i], ()):
+        by_first = self._by_first
+        free = 0  # the first token not inside an earlier match
+        for i in [k for k, key in enumerate(keys) if key in by_first]:
+            if i < free:
+                continue
+            for key, value in by_first[keys[i]]:
                 if tuple(keys[i : i + len(key)]) == key:
                     found.append((i, i + len(key), value))
-                    i += len(key)
+                    free = i + len(key)
                     break
-            else:
-                i += 1
         return found
 
 
