@@ -15,7 +15,7 @@ import pyarrow as pa
 from builder.clean import RULES_VERSION
 from builder.ingest import DEFAULT_MAX_CHARS, InputError, Notice, discover, read_file
 from builder.model import Sentence
-from builder.parallel import ordered_map
+from builder.parallel import ordered_map, paused_gc
 from builder.prelabel.apply import (
     PRELABEL_SCHEMA,
     PrelabelSummary,
@@ -120,9 +120,14 @@ def _start_worker(factory: Callable[[], Prelabeller] | None) -> None:
 
 
 def read_and_segment(paths: Sequence[Path], max_chars: int = DEFAULT_MAX_CHARS,
-                     prelabel_batch: int = 512) -> BatchResult:
+                     prelabel_batch: int = 2048) -> BatchResult:
     """Read a batch of files, segment their articles, pre-label them if this worker has a
     pre-labeller, and build the rows (the part of ingest that runs on workers)."""
+    with paused_gc():
+        return _read_and_segment(paths, max_chars, prelabel_batch)
+
+
+def _read_and_segment(paths: Sequence[Path], max_chars: int, prelabel_batch: int) -> BatchResult:
     files: list[FileResult] = []
     sentences: list[Sentence] = []
     for path in paths:
@@ -155,7 +160,7 @@ def read_and_segment(paths: Sequence[Path], max_chars: int = DEFAULT_MAX_CHARS,
     return BatchResult(files, sentence_table(sentences), prelabels)
 
 
-def batches(paths: Iterable[Path], max_files: int = 32, max_bytes: int = 4 << 20) -> Iterator[list[Path]]:
+def batches(paths: Iterable[Path], max_files: int = 64, max_bytes: int = 8 << 20) -> Iterator[list[Path]]:
     """Group files into worker tasks of up to `max_files` files or about `max_bytes` bytes: big
     enough to pre-label in batches and to keep inter-process traffic low, small enough for memory."""
     batch: list[Path] = []

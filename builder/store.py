@@ -142,7 +142,7 @@ class PartWriter:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="zstd")
-        table = pa.concat_tables(self._tables)
+        table = pa.concat_tables(self._tables).combine_chunks()  # one chunk: many small ones write slowly
         self._writer.write_table(table, row_group_size=max(self.batch_rows, table.num_rows))
         self.rows_written += table.num_rows
         self._tables = []

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builder.model import Sentence, Span, short_hash
-from builder.parallel import ordered_map
+from builder.parallel import ordered_map, paused_gc
 from builder.prelabel.core import EventLabel, Prelabeller, SentenceLabels
 from builder.store import PartWriter, Workspace, sentence_from_row
 
@@ -137,6 +137,11 @@ def _start_worker(factory: Callable[[], Prelabeller], done: frozenset[str]) -> N
 
 def _label_chunk(chunk: Chunk, batch_size: int = 512) -> tuple[PrelabelSummary, str | None]:
     """Read one row group, pre-label what is not labelled yet, write it as its own part."""
+    with paused_gc():
+        return _label_chunk_now(chunk, batch_size)
+
+
+def _label_chunk_now(chunk: Chunk, batch_size: int) -> tuple[PrelabelSummary, str | None]:
     if _worker_prelabeller is None:
         raise RuntimeError("the worker was started without a pre-labeller")
     result = PrelabelSummary(str(chunk.output.parent), _worker_prelabeller.versions)

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from builder.parallel import paused_gc
 from builder.prelabel.apply import (
     PRELABEL_SCHEMA,
     PrelabelSummary,
@@ -36,8 +37,9 @@ class PrelabelActor:
         self.prelabeller = factory()
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        sentences = [sentence_from_row(row) for row in batch.to_pylist()]
-        return labels_table(sentences, self.prelabeller.label(sentences))
+        with paused_gc():
+            sentences = [sentence_from_row(row) for row in batch.to_pylist()]
+            return labels_table(sentences, self.prelabeller.label(sentences))
 
 
 def start_ray(address: str | None, workers: int) -> None:
