@@ -77,9 +77,12 @@ def test_ray_engine_gives_the_same_prelabels_as_the_local_path(examples_dir: Pat
     local, on_ray = Workspace(tmp_path / "local"), Workspace(tmp_path / "ray")
     for ws in (local, on_ray):
         ingest([examples_dir], workspace=ws)
-    expected = {x.sentence_id: x for x in iter_prelabels(Path(prelabel_workspace(local, factory).directory))}
+    local_summary = prelabel_workspace(local, factory)
+    expected = {x.sentence_id: x for x in iter_prelabels(Path(local_summary.directory))}
     summary = prelabel_with_ray(on_ray, factory, workers=2, batch_size=16)
     got = {x.sentence_id: x for x in iter_prelabels(Path(summary.directory))}
     assert summary.sentences == 65 and got == expected
+    for counts in ("entities_by_source", "entities_by_label", "events_by_type"):
+        assert getattr(summary, counts) == getattr(local_summary, counts) != {}
     again = prelabel_with_ray(on_ray, factory, workers=1)
     assert (again.sentences, again.already_labelled) == (0, 65)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.model import Sentence, Span, short_hash
@@ -97,6 +98,16 @@ class PrelabelSummary:
             self.entities_by_source.update(e.source for e in label.entities)
             self.entities_by_label.update(e.label for e in label.entities)
             self.events_by_type.update(e.label for e in label.events)
+
+    def count_table(self, table: pa.Table) -> None:
+        """Add the counts of a PRELABEL_SCHEMA table (with Arrow compute, not row by row)."""
+        self.sentences += table.num_rows
+        entities = pc.list_flatten(table["entities"])
+        for counter, values in ((self.entities_by_source, pc.struct_field(entities, "source")),
+                                (self.entities_by_label, pc.struct_field(entities, "label")),
+                                (self.events_by_type, pc.struct_field(pc.list_flatten(table["events"]), "label"))):
+            for pair in pc.value_counts(values).to_pylist():
+                counter[pair["values"]] += pair["counts"]
 
     def add(self, other: PrelabelSummary) -> None:
         """Add the counts of another summary (of the same pre-labeller)."""

@@ -55,7 +55,7 @@ def start_ray(address: str | None, workers: int) -> None:
 
 def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], *, workers: int = 2,
                       address: str | None = None, batch_size: int = 512,
-                      block_bytes: int = 1 << 20) -> PrelabelSummary:
+                      block_bytes: int | None = None) -> PrelabelSummary:
     """Pre-label the sentences this pre-labeller has not labelled yet, on `workers` Ray actors."""
     import ray
 
@@ -73,9 +73,15 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
-        # A workspace part is one file, read by one task; small blocks let that task stream many
-        # blocks, so every actor gets work without a repartition (an all-to-all barrier).
-        context.target_max_block_size = block_bytes
+        # Fewer bookkeeping calls: on a small machine Ray's helper processes compete with the actors.
+        context.enable_get_object_locations_for_metrics = False
+        context.enable_per_node_metrics = False
+        # A workspace part is one file, read by one task; smaller blocks let that task stream
+        # many, so every actor gets work without a repartition (an all-to-all barrier):
+        # about 16 blocks per actor, at least 1 MiB each.
+        data_bytes = sum(pq.ParquetFile(part).metadata.row_group(g).total_byte_size
+                         for part in parts for g in range(pq.ParquetFile(part).metadata.num_row_groups))
+        context.target_max_block_size = block_bytes or max(1 << 20, data_bytes // (16 * workers))
         dataset = ray.data.read_parquet(parts)
         if done:
             dataset = dataset.filter(lambda row: row["id"] not in done)
@@ -88,12 +94,7 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
             labelled.write_parquet(str(staging))
             run = workspace.new_run_id()
             for i, written in enumerate(sorted(staging.glob("*.parquet"))):
-                table = pq.read_table(written, schema=PRELABEL_SCHEMA)
-                summary.sentences += table.num_rows
-                for row in table.select(["entities", "events"]).to_pylist():
-                    summary.entities_by_source.update(e["source"] for e in row["entities"])
-                    summary.entities_by_label.update(e["label"] for e in row["entities"])
-                    summary.events_by_type.update(e["label"] for e in row["events"])
+                summary.count_table(pq.read_table(written, schema=PRELABEL_SCHEMA, columns=["entities", "events"]))
                 target = directory / f"part-{run}-{i:05d}.parquet"
                 os.replace(written, target)
                 summary.output = str(target)
