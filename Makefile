@@ -48,6 +48,7 @@ eval: venv
 	$(PY) -m builder eval segments $(SHARED)/data/raw/indosum-dev --json workspace/eval-segments.json
 
 bench: venv
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) bench/run.py --shared $(SHARED)
 
 clean:

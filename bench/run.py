@@ -44,7 +44,16 @@ def build_corpus(source: Path, out: Path, copies: int = 1, limit: int | None = N
 
 
 def _peak_mb() -> dict[str, int]:
+    """Peak RSS of this process and of its largest worker.
+
+    This process's peak is read from /proc (VmHWM): getrusage's ru_maxrss survives exec, so
+    a child started from a big parent would report the parent's size.
+    """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    status = Path("/proc/self/status")
+    if status.exists():
+        own = next(int(line.split()[1]) // 1024 for line in status.read_text().splitlines()
+                   if line.startswith("VmHWM:"))
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
     return {"peak_rss_mb": own, "worker_peak_rss_mb": workers}
 
@@ -299,7 +308,7 @@ def main() -> int:
         figures["speed_ratio_ours_over_peer"] = round(peer["seconds"] / ours["seconds"], 2)
         figures["speed_ratio_one_worker_over_peer"] = round(peer["seconds"] / ours_one["seconds"], 2)
         if "f1" not in args.skip:
-            figures["ner"] = ner_f1(args.shared, work)
+            figures["ner"] = run_child("f1", str(args.shared), str(work))
         if "scale" not in args.skip:
             big = work / "corpus10"
             build_corpus(source, big, copies=10, limit=args.limit)
@@ -343,6 +352,8 @@ def child_main(argv: list[str]) -> None:
         result = child_peer(Path(rest[0]), Path(rest[1]))
     elif task == "ray":
         result = child_ray(Path(rest[0]), int(rest[1]))
+    elif task == "f1":
+        result = ner_f1(Path(rest[0]), Path(rest[1]))
     elif task == "same":
         result = child_same_prelabels(Path(rest[0]), Path(rest[1]))
     elif task == "ingest":
