@@ -28,8 +28,9 @@ import pycrfsuite
 
 from builder.ner.crf import EntityLexicon, _is_cap, _own_features, word_shape
 
-# Rows of a word's cached block: its own features, then what it adds to the token at
-# offset -2 from it (it is that token's "+2" neighbour), and so on.
+# Rows of a word's cached block: its own features (_OWN), then what it adds to a token that
+# sees it at offset +2, +1, -1 or -2; e.g. _AS_MINUS1 sums the "-1w=<word>" (and -1sh, -1s3,
+# -1cap, -1tk) features, which the token right after the word carries.
 _OWN, _AS_PLUS2, _AS_PLUS1, _AS_MINUS1, _AS_MINUS2 = range(5)
 _CACHE_LIMIT = 200_000  # distinct words kept; the cache is dropped and rebuilt past this
 
