@@ -288,8 +288,10 @@ def main() -> int:
         print(f"{source} is not there: this benchmark needs ../shared/data (see ../shared/data/README.md). "
               "Nothing was measured.", file=sys.stderr)
         return 2
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     figures: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                           "workers": args.workers}}
+                                           "workers": args.workers},
+                               "commit": commit.stdout.strip() or None}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         corpus = work / "corpus"
