@@ -241,6 +241,8 @@ def ingest(
         for writer in writers:
             writer.abort()
         raise
+    finally:
+        _start_worker(None)  # with workers=1 the pre-labeller was built here; do not keep it
     for writer in writers:
         if (written := writer.close()) is not None:
             summary.outputs.append(str(written))
