@@ -158,6 +158,15 @@ class EntityLexicon:
                 longest[words[0]] = max(longest.get(words[0], 0), len(words))
             object.__setattr__(self, "longest", longest)
 
+    def match_at(self, lowers: Sequence[str], i: int, end: int) -> tuple[int, str]:
+        """The longest entity string starting at lowers[i] and ending by `end`: (tokens, label),
+        or (0, "") if none does."""
+        for size in range(min(self.longest.get(lowers[i], 0), end - i), 0, -1):
+            label = self.entities.get(" ".join(lowers[i : i + size]))
+            if label:
+                return size, label
+        return 0, ""
+
     @classmethod
     def from_sentences(
         cls, sentences: Iterable[tuple[Sequence[str], Sequence[str]]]
@@ -225,12 +234,7 @@ def lexicon_features(lowers: Sequence[str], lexicon: EntityLexicon) -> list[list
     out: list[list[str]] = [[] for _ in range(n)]
     i = 0
     while i < n:
-        length = 0
-        for size in range(min(lexicon.longest.get(lowers[i], 0), n - i), 0, -1):
-            label = lexicon.entities.get(" ".join(lowers[i : i + size]))
-            if label:
-                length = size
-                break
+        length, label = lexicon.match_at(lowers, i, n)
         if length:
             out[i].append(f"gzB={label}/{min(length, 3)}")
             for k in range(i + 1, i + length):

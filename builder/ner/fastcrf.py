@@ -197,21 +197,17 @@ class CompiledCrf:
     def _lexicon_scores(self, lowers: Sequence[str], position: np.ndarray, length: np.ndarray,
                         out: np.ndarray) -> None:
         """Add the longest-match lexicon entity features (gzB/gzI), left to right in each sentence."""
-        lexicon = self.lexicon
-        longest = lexicon.longest
+        longest = self.lexicon.longest
         free = 0  # first token not inside an earlier match
         for i in [k for k, lower in enumerate(lowers) if lower in longest]:
             if i < free:
                 continue
-            room = int(length[i] - position[i])
-            for size in range(min(longest[lowers[i]], room), 0, -1):
-                label = lexicon.entities.get(" ".join(lowers[i : i + size]))
-                if label:
-                    suffix = f"={label}/{min(size, 3)}"
-                    out[i] += self._weight("gzB" + suffix)
-                    out[i + 1 : i + size] += self._weight("gzI" + suffix)
-                    free = i + size
-                    break
+            size, label = self.lexicon.match_at(lowers, i, i + int(length[i] - position[i]))
+            if size:
+                suffix = f"={label}/{min(size, 3)}"
+                out[i] += self._weight("gzB" + suffix)
+                out[i + 1 : i + size] += self._weight("gzI" + suffix)
+                free = i + size
 
     # --- decoding ------------------------------------------------------------------------
 

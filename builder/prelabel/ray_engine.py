@@ -79,8 +79,8 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
         # A workspace part is one file, read by one task; smaller blocks let that task stream
         # many, so every actor gets work without a repartition (an all-to-all barrier):
         # about 16 blocks per actor, at least 1 MiB each.
-        data_bytes = sum(pq.ParquetFile(part).metadata.row_group(g).total_byte_size
-                         for part in parts for g in range(pq.ParquetFile(part).metadata.num_row_groups))
+        footers = [pq.read_metadata(part) for part in parts]
+        data_bytes = sum(f.row_group(g).total_byte_size for f in footers for g in range(f.num_row_groups))
         context.target_max_block_size = block_bytes or max(1 << 20, data_bytes // (16 * workers))
         dataset = ray.data.read_parquet(parts)
         if done:
