@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -269,6 +270,53 @@ def ner_f1(shared: Path, work: Path) -> dict[str, Any]:
 
 # --- orchestration --------------------------------------------------------------------
 
+def cpu_probe() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine's core is right now.
+
+    On a shared virtual machine the speed of a core drifts (up to 2x over minutes was seen);
+    probes between runs show whether two timings were taken at the same speed.
+    """
+    started = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return round(time.perf_counter() - started, 3)
+
+
+def ray_scaling(folder: Path, repeats: int, local_prelabels: Path, check_same: bool) -> dict[str, Any]:
+    """Ray Data with 1 and with 2 actors, `repeats` times each, interleaved (1,2 then 2,1, ...).
+
+    Interleaving and medians keep a drift in machine speed from deciding the ratio. With
+    `check_same`, the first 2-actor output is compared with the local path's pre-labels.
+    """
+    runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    probes = [cpu_probe()]
+    same = None
+    for rep in range(repeats):
+        for workers in ((1, 2) if rep % 2 == 0 else (2, 1)):
+            runs[workers].append(run_child("ray", str(folder), str(workers)))
+            if check_same and workers == 2 and same is None:
+                same = run_child("same", runs[2][-1]["directory"], str(next(local_prelabels.glob("*/"))))
+        probes.append(cpu_probe())
+
+    def median(workers: int, key: str) -> float:
+        return round(statistics.median(run[key] for run in runs[workers]), 2)
+
+    pairs = [round(one["seconds"] / two["seconds"], 2) for one, two in zip(runs[1], runs[2], strict=True)]
+    result: dict[str, Any] = {
+        "sentences": runs[2][0]["sentences"],
+        "one_actor_seconds": [round(r["seconds"], 2) for r in runs[1]],
+        "two_actors_seconds": [round(r["seconds"], 2) for r in runs[2]],
+        "ray_start_seconds": [round(r["ray_start_seconds"], 2) for r in runs[1] + runs[2]],
+        "speedup_two_over_one": round(median(1, "seconds") / median(2, "seconds"), 2),
+        "speedup_with_ray_start": round(median(1, "seconds_with_start") / median(2, "seconds_with_start"), 2),
+        "speedup_per_pair": pairs,
+        "cpu_probe_seconds": probes,
+    }
+    if same is not None:
+        result["two_actors_same_as_local"] = same
+    return result
+
 def run_child(*args: str) -> dict[str, Any]:
     """Run `python bench/run.py _child ...` and return its JSON."""
     out = subprocess.run([sys.executable, __file__, "_child", *args], check=True, capture_output=True, text=True)
@@ -281,6 +329,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None, help="Use only the first N articles (quick runs).")
+    parser.add_argument("--ray-repeats", type=int, default=3,
+                        help="Runs of 1 and of 2 Ray actors per corpus size, interleaved; medians are compared.")
     parser.add_argument("--skip", nargs="*", default=[], choices=["scale", "ray", "push", "f1"])
     args = parser.parse_args()
     source = args.shared / "data" / "raw" / "indosum-dev"
@@ -325,15 +375,8 @@ def main() -> int:
             sizes = [("1x", work / "ray")] + ([("10x", work / "ours10")] if "scale" not in args.skip else [])
             figures["ray"] = {}
             for size, folder in sizes:
-                one = run_child("ray", str(folder), "1")
-                two = run_child("ray", str(folder), "2")
-                figures["ray"][size] = {
-                    "one_actor": one, "two_actors": two,
-                    "speedup_two_over_one": round(one["seconds"] / two["seconds"], 2),
-                    "speedup_with_ray_start": round(one["seconds_with_start"] / two["seconds_with_start"], 2)}
-            figures["ray"]["1x"]["two_actors_same_as_local"] = run_child(
-                "same", figures["ray"]["1x"]["two_actors"]["directory"],
-                str(next((work / "ours" / "ws" / "prelabels").glob("*/"))))
+                figures["ray"][size] = ray_scaling(folder, args.ray_repeats, work / "ours" / "ws" / "prelabels",
+                                                   check_same=size == "1x")
         if "push" not in args.skip:
             push = run_child("push", str(work / "push"), "10000", "250")
             push["overhead_ratio_ours_over_bare"] = round(push["ours_seconds"] / push["bare_seconds"], 3)
