@@ -274,7 +274,7 @@ def cpu_probe() -> float:
     """Seconds for a fixed pure-Python loop: how fast this machine's core is right now.
 
     On a shared virtual machine the speed of a core drifts (up to 2x over minutes was seen);
-    probes between runs show whether two timings were taken at the same speed.
+    probes before and after each pair of runs show whether two timings were taken at the same speed.
     """
     started = time.perf_counter()
     total = 0
@@ -317,6 +317,7 @@ def ray_scaling(folder: Path, repeats: int, local_prelabels: Path, check_same: b
         result["two_actors_same_as_local"] = same
     return result
 
+
 def run_child(*args: str) -> dict[str, Any]:
     """Run `python bench/run.py _child ...` and return its JSON."""
     out = subprocess.run([sys.executable, __file__, "_child", *args], check=True, capture_output=True, text=True)
@@ -333,6 +334,8 @@ def main() -> int:
                         help="Runs of 1 and of 2 Ray actors per corpus size, interleaved; medians are compared.")
     parser.add_argument("--skip", nargs="*", default=[], choices=["scale", "ray", "push", "f1"])
     args = parser.parse_args()
+    if args.ray_repeats < 1:
+        parser.error(f"--ray-repeats must be at least 1, not {args.ray_repeats}")
     source = args.shared / "data" / "raw" / "indosum-dev"
     if not source.is_dir():
         print(f"{source} is not there: this benchmark needs ../shared/data (see ../shared/data/README.md). "
