@@ -82,7 +82,8 @@ def test_ray_engine_gives_the_same_prelabels_as_the_local_path(examples_dir: Pat
     summary = prelabel_with_ray(on_ray, factory, workers=2, batch_size=16)
     got = {x.sentence_id: x for x in iter_prelabels(Path(summary.directory))}
     assert summary.sentences == 65 and got == expected
+    assert summary.tokens == local_summary.tokens > 0
     for counts in ("entities_by_source", "entities_by_label", "events_by_type"):
         assert getattr(summary, counts) == getattr(local_summary, counts) != {}
     again = prelabel_with_ray(on_ray, factory, workers=1)
-    assert (again.sentences, again.already_labelled) == (0, 65)
+    assert (again.sentences, again.already_labelled, again.tokens) == (0, 65, 0)

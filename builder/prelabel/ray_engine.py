@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.parallel import paused_gc
@@ -42,6 +43,18 @@ class PrelabelActor:
             return labels_table(sentences, self.prelabeller.label(sentences))
 
 
+def tokens_to_label(workspace: Workspace, done: frozenset[str]) -> int:
+    """Tokens of the stored sentences not in `done` (counted from the offsets, column-wise)."""
+    skip = pa.array(sorted(done), type=pa.string())
+    total = 0
+    for batch in Workspace.iter_parquet(workspace.sentences_dir, columns=["id", "token_starts"]):
+        lengths = pc.list_value_length(batch.column("token_starts"))
+        if done:
+            lengths = pc.filter(lengths, pc.invert(pc.is_in(batch.column("id"), value_set=skip)))
+        total += pc.sum(lengths).as_py() or 0
+    return total
+
+
 def start_ray(address: str | None, workers: int) -> None:
     """Connect to the Ray cluster at `address`, or start a local one sized for `workers` actors."""
     import ray
@@ -62,8 +75,8 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
     prelabeller = factory()
     directory = prelabel_dir(workspace, prelabeller)
     summary = PrelabelSummary(str(directory), prelabeller.versions)
-    done = {sid for b in Workspace.iter_parquet(directory, columns=["sentence_id"])
-            for sid in b.column("sentence_id").to_pylist()}
+    done = frozenset(sid for b in Workspace.iter_parquet(directory, columns=["sentence_id"])
+                     for sid in b.column("sentence_id").to_pylist())
     parts = [str(p.resolve()) for p in workspace.parts(workspace.sentences_dir)]
     if not parts:
         return summary
@@ -104,4 +117,5 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
         if started_here:
             ray.shutdown()
     summary.already_labelled = len(done)
+    summary.tokens = tokens_to_label(workspace, done) if summary.sentences else 0
     return summary
