@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from annotation.export import Annotation, ExportError, ParsedExport, parse_export
+from annotation.export import ExportError, ParsedExport, parse_export
 from annotation.labelconfig import labelling_config
-from annotation.merge import FinalLabels, merge
+from annotation.merge import merge
 from annotation.offsets import CODEPOINT, check_units
-from annotation.store import AnnotationStore
-from builder.schema import Schema
-from builder.store import Workspace
+from builder.core.schema import Schema
+from builder.workspace.human import ACCEPTED, Annotation, AnnotationStore, FinalLabels
+from builder.workspace.layout import Workspace
+from builder.workspace.parts import atomic_write_json
 
 log = logging.getLogger(__name__)
 
@@ -73,26 +73,17 @@ class ProjectRef:
     offset_units: str = CODEPOINT
 
 
-def project_file(workspace: Workspace) -> Path:
-    """Where the workspace remembers its Label Studio project."""
-    return AnnotationStore.of(workspace).root / "project.json"
-
-
 def load_project(workspace: Workspace) -> ProjectRef | None:
     """The remembered project, if any."""
-    path = project_file(workspace)
+    path = workspace.project_file
     if not path.exists():
         return None
     return ProjectRef(**json.loads(path.read_text(encoding="utf-8")))
 
 
 def save_project(workspace: Workspace, ref: ProjectRef) -> None:
-    """Remember the project (temporary file, then rename)."""
-    path = project_file(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(ref.__dict__, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """Remember the project (atomically)."""
+    atomic_write_json(workspace.project_file, ref.__dict__)
 
 
 def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schema: Schema,
@@ -260,7 +251,7 @@ def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schem
         superseded=parsed.superseded,
         snapped=[f"task {s.task_id} (sentence {s.sentence_id}, annotator {s.annotator}): {s.before!r} → {s.after!r}"
                  for s in parsed.snapped],
-        accepted=sum(f.status == "accepted" for f in finals),
+        accepted=sum(f.status == ACCEPTED for f in finals),
         review=[f"{f.sentence_id}: {f.reason}" for f in finals if f.status == "review"],
     )
     for annotation in annotations:

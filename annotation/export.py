@@ -14,10 +14,12 @@ from typing import Any
 
 from annotation.labelconfig import ENTITIES, EVENTS, FLAGS, FLAGS_NAME, TRIGGERS
 from annotation.offsets import CODEPOINT, UTF16, from_label_studio
-from builder.model import Span
-from builder.schema import Schema
-from builder.segment import tokenize
-from builder.spans import snap
+from builder.core.labels import LabelSet
+from builder.core.records import Span
+from builder.core.schema import Schema
+from builder.core.spans import snap
+from builder.core.tokenizer import tokenize
+from builder.workspace.human import Annotation
 
 
 class ExportError(ValueError):
@@ -39,24 +41,6 @@ class SnapReport:
     annotator: str
     before: str
     after: str
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """One annotator's latest submitted (or skipped) annotation of one task."""
-
-    task_id: int
-    annotation_id: int
-    sentence_id: str
-    text_hash: str
-    annotator: str
-    updated_at: str
-    skipped: bool
-    entities: tuple[Span, ...] = ()
-    triggers: tuple[Span, ...] = ()
-    event_types: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-    ground_truth: bool = False
 
 
 @dataclass
@@ -209,9 +193,8 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
                     annotator=who,
                     updated_at=str(annotation.get("updated_at") or ""),
                     skipped=skipped,
-                    entities=tuple(kept_entities),
-                    triggers=tuple(s for is_entity, s in snapped_spans if not is_entity),
-                    event_types=tuple(sorted(set(events))),
+                    labels=LabelSet.of_types(kept_entities, [s for is_entity, s in snapped_spans if not is_entity],
+                                             sorted(set(events))),
                     flags=tuple(sorted(set(flags))),
                     ground_truth=bool(annotation.get("ground_truth")),
                 )

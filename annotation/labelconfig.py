@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from builder.schema import Schema
+from builder.core.schema import Schema
 
 #: Flags an annotator can raise on a task, besides labelling it.
 FLAGS = ("wrong sentence split", "not news text", "boilerplate")

@@ -1,44 +1,25 @@
-"""Several annotators → one label set per sentence, and how much they agree.
+"""Several annotators → one label set per sentence.
 
 Policy: an annotation marked ground truth in Label Studio (or by the adjudicator) wins;
 one annotator's labels are accepted; several annotators who agree on entities, triggers
 and event types are accepted; any disagreement marks the sentence for review and lists
-what differs. Agreement per label: pairwise span F1 for entities, Krippendorff's alpha
-(nominal, from the `krippendorff` package) for each event type.
+what differs. How much annotators agree is measured for the release (builder/release/quality.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import combinations
 from statistics import fmean
 
-from annotation.export import Annotation
-from builder.model import Span
-
-ACCEPTED, REVIEW, SKIPPED = "accepted", "review", "skipped"
-
-
-@dataclass(frozen=True)
-class FinalLabels:
-    """The merged labels of one sentence and how they were reached."""
-
-    sentence_id: str
-    text_hash: str
-    status: str  # accepted | review | skipped
-    reason: str
-    annotators: tuple[str, ...]
-    agreement: float | None  # mean pairwise F1 over entity spans and event types; None for one annotator
-    entities: tuple[Span, ...] = ()
-    triggers: tuple[Span, ...] = ()
-    event_types: tuple[str, ...] = ()
+from builder.core.labels import LabelSet
+from builder.workspace.human import ACCEPTED, REVIEW, SKIPPED, Annotation, FinalLabels
 
 
 def _items(a: Annotation) -> set[tuple[object, ...]]:
-    spans = {("E", s.start, s.end, s.label) for s in a.entities}
-    return spans | {("V", t) for t in a.event_types}
+    spans = {("E", s.start, s.end, s.label) for s in a.labels.entities}
+    return spans | {("V", t) for t in a.labels.event_types}
 
 
 def _f1(a: set[tuple[object, ...]], b: set[tuple[object, ...]]) -> float:
@@ -47,16 +28,16 @@ def _f1(a: set[tuple[object, ...]], b: set[tuple[object, ...]]) -> float:
 
 def _same(a: Annotation, b: Annotation) -> bool:
     key = lambda x: {(s.start, s.end, s.label) for s in x}  # noqa: E731 - a local comparison key
-    return key(a.entities) == key(b.entities) and key(a.triggers) == key(b.triggers) and (
-        set(a.event_types) == set(b.event_types)
+    return key(a.labels.entities) == key(b.labels.entities) and key(a.labels.triggers) == key(b.labels.triggers) and (
+        set(a.labels.event_types) == set(b.labels.event_types)
     )
 
 
 def _differences(annotations: Sequence[Annotation]) -> str:
     parts = []
     for a in annotations:
-        ents = ", ".join(f"{s.text}/{s.label}" for s in a.entities) or "no entities"
-        parts.append(f"{a.annotator}: {ents}; events {list(a.event_types)}")
+        ents = ", ".join(f"{s.text}/{s.label}" for s in a.labels.entities) or "no entities"
+        parts.append(f"{a.annotator}: {ents}; events {list(a.labels.event_types)}")
     return " | ".join(parts)
 
 
@@ -71,8 +52,7 @@ def merge_sentence(annotations: Sequence[Annotation], adjudicator: str | None = 
         return FinalLabels(
             sentence_id=first.sentence_id, text_hash=first.text_hash, status=status, reason=reason,
             annotators=names, agreement=None if agreement is None else round(agreement, 4),
-            entities=chosen.entities if chosen else (), triggers=chosen.triggers if chosen else (),
-            event_types=chosen.event_types if chosen else (),
+            labels=chosen.labels if chosen else LabelSet(),
         )
 
     if not done:
@@ -94,54 +74,3 @@ def merge(annotations: Iterable[Annotation], adjudicator: str | None = None) -> 
     for annotation in annotations:
         by_sentence[annotation.sentence_id].append(annotation)
     return [merge_sentence(group, adjudicator) for _, group in sorted(by_sentence.items())]
-
-
-@dataclass
-class AgreementReport:
-    """Per-label agreement among annotators, over the sentences that two or more annotated."""
-
-    sentences_compared: int = 0
-    entity_f1: dict[str, float] = field(default_factory=dict)  # mean pairwise span F1 per label
-    event_alpha: dict[str, float | None] = field(default_factory=dict)  # Krippendorff's alpha per type
-
-
-def agreement(annotations: Iterable[Annotation], entity_labels: Sequence[str],
-              event_labels: Sequence[str]) -> AgreementReport:
-    """Pairwise span F1 per entity label and Krippendorff's alpha per event type."""
-    import numpy as np
-    from krippendorff import alpha
-
-    by_sentence: dict[str, list[Annotation]] = defaultdict(list)
-    for a in annotations:
-        if not a.skipped:
-            by_sentence[a.sentence_id].append(a)
-    shared = {sid: group for sid, group in by_sentence.items() if len(group) > 1}
-    report = AgreementReport(sentences_compared=len(shared))
-    if not shared:
-        return report
-    for label in entity_labels:
-        matched = total = 0
-        for group in shared.values():
-            for a, b in combinations(group, 2):
-                sa = {(s.start, s.end) for s in a.entities if s.label == label}
-                sb = {(s.start, s.end) for s in b.entities if s.label == label}
-                matched += 2 * len(sa & sb)
-                total += len(sa) + len(sb)
-        if total:
-            report.entity_f1[label] = round(matched / total, 4)
-    annotators = sorted({a.annotator for group in shared.values() for a in group})
-    sentence_ids = sorted(shared)
-    for event_type in event_labels:
-        data = np.full((len(annotators), len(sentence_ids)), np.nan)
-        for j, sid in enumerate(sentence_ids):
-            for a in shared[sid]:
-                data[annotators.index(a.annotator), j] = 1.0 if event_type in a.event_types else 0.0
-        observed = data[~np.isnan(data)]
-        if not observed.size or observed.max() == 0:
-            continue  # no one used this type
-        if observed.min() == observed.max():
-            report.event_alpha[event_type] = None  # alpha is undefined when every answer is the same
-            continue
-        value = alpha(reliability_data=data, level_of_measurement="nominal")
-        report.event_alpha[event_type] = None if np.isnan(value) else round(float(value), 4)
-    return report

@@ -9,8 +9,8 @@ from typing import Any
 
 from annotation.labelconfig import ENTITIES, EVENTS, TEXT, TRIGGERS
 from annotation.offsets import CODEPOINT, to_label_studio
-from builder.model import Sentence, Span, short_hash
-from builder.prelabel.core import SentenceLabels
+from builder.core.labels import LabelSet
+from builder.core.records import Sentence, Span, short_hash
 
 
 def with_neighbours(sentences: Iterable[Sentence]) -> Iterator[tuple[Sentence, str, str]]:
@@ -42,7 +42,7 @@ def _region(span: Span, text: str, from_name: str, number: int, units: str) -> d
     return region
 
 
-def prediction(sentence: Sentence, labels: SentenceLabels, model_version: str,
+def prediction(sentence: Sentence, labels: LabelSet, model_version: str,
                units: str = CODEPOINT) -> dict[str, Any]:
     """The pre-labels of a sentence as one Label Studio prediction, offsets in the server's units."""
     text = sentence.text
@@ -52,7 +52,7 @@ def prediction(sentence: Sentence, labels: SentenceLabels, model_version: str,
         result.append({"id": "events", "from_name": EVENTS, "to_name": TEXT, "type": "choices",
                        "value": {"choices": [e.label for e in labels.events]}})
     scores = [s.score for s in (*labels.entities, *labels.triggers) if s.score is not None]
-    scores += [e.score for e in labels.events]
+    scores += [e.score for e in labels.events if e.score is not None]
     return {"model_version": model_version, "score": round(fmean(scores), 4) if scores else 1.0,
             "result": result}
 
@@ -75,7 +75,7 @@ def build_tasks(
     sentences: Iterable[Sentence],
     *,
     titles: Mapping[str, str],
-    prelabels: Mapping[str, SentenceLabels],
+    prelabels: Mapping[str, LabelSet],
     model_version: str,
     units: str = CODEPOINT,
 ) -> Iterator[dict[str, Any]]:

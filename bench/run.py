@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from builder.eval_segments import detokenize, indosum_articles  # noqa: E402
+from builder.evaluate.segments import detokenize, indosum_articles  # noqa: E402
 
 
 def build_corpus(source: Path, out: Path, copies: int = 1, limit: int | None = None) -> int:
@@ -67,11 +67,11 @@ def child_ours(corpus: Path, work: Path, workers: int, mode: str = "one-pass") -
     one-pass: `builder ingest --prelabel` (workers pre-label what they segment);
     two-pass: `builder ingest`, then `builder prelabel` over the stored sentences.
     """
-    from builder.pipeline import ingest
-    from builder.prelabel.apply import prelabel_workspace
-    from builder.prelabel.default import default_prelabeller
-    from builder.schema import load_schema
-    from builder.store import Workspace
+    from builder.ingest.run import ingest
+    from builder.prelabel.engines.local import prelabel_workspace
+    from builder.prelabel.registry import default_prelabeller
+    from builder.core.schema import load_schema
+    from builder.workspace.layout import Workspace
 
     ws = Workspace(work / "ws")
     factory = partial(default_prelabeller, load_schema())
@@ -95,7 +95,7 @@ def peer_pipeline():  # type: ignore[no-untyped-def]
     """What an engineer writes first: blank `id` spaCy, sentencizer, an EntityRuler of places and dates."""
     import spacy
 
-    from builder.prelabel.gazetteer import packaged_places
+    from builder.prelabel.taggers.gazetteer import packaged_places
 
     nlp = spacy.blank("id")
     nlp.add_pipe("sentencizer")
@@ -142,10 +142,10 @@ def child_ray(work: Path, workers: int) -> dict[str, Any]:
     """
     import ray
 
-    from builder.prelabel.default import default_prelabeller
-    from builder.prelabel.ray_engine import prelabel_with_ray, start_ray
-    from builder.schema import load_schema
-    from builder.store import Workspace
+    from builder.prelabel.registry import default_prelabeller
+    from builder.prelabel.engines.ray import prelabel_with_ray, start_ray
+    from builder.core.schema import load_schema
+    from builder.workspace.layout import Workspace
 
     ws = Workspace(work / "ws")
     if (ws.root / "prelabels").exists():
@@ -164,7 +164,7 @@ def child_same_prelabels(first: Path, second: Path) -> dict[str, Any]:
     """Whether two pre-label folders hold the same pre-labels for the same sentences."""
     import pyarrow.parquet as pq
 
-    from builder.store import Workspace
+    from builder.workspace.layout import Workspace
 
     def rows(folder: Path) -> dict[str, tuple[Any, ...]]:
         out = {}
@@ -179,8 +179,8 @@ def child_same_prelabels(first: Path, second: Path) -> dict[str, Any]:
 
 
 def child_ingest_only(corpus: Path, work: Path) -> dict[str, Any]:
-    from builder.pipeline import ingest
-    from builder.store import Workspace
+    from builder.ingest.run import ingest
+    from builder.workspace.layout import Workspace
 
     summary = ingest([corpus], workspace=Workspace(work / "ws"), workers=2)
     return {"sentences": summary.sentences}
@@ -190,8 +190,8 @@ def child_push(work: Path, count: int, batch_size: int) -> dict[str, Any]:
     """10,000 tasks: our idempotent push against a bare `import_tasks` of the same tasks and batches."""
     from annotation.client import connect, ensure_project, existing_tasks, push_tasks
     from annotation.server import Credentials, LabelStudioServer, ensure_template
-    from builder.schema import load_schema
-    from builder.store import Workspace
+    from builder.core.schema import load_schema
+    from builder.workspace.layout import Workspace
 
     schema = load_schema()
     tasks = [{"data": {"sentence_id": f"s{i}", "article_id": f"a{i // 20}", "sentence_index": i % 20,
@@ -235,12 +235,12 @@ def ner_f1(shared: Path, work: Path) -> dict[str, Any]:
     from seqeval.scheme import IOB2
     from spacy.tokens import Doc
 
-    from builder.evaluate import evaluate_ner
+    from builder.evaluate.ner import evaluate_ner
     from builder.ner.crf import MODEL_FILE, CrfNerModel
     from builder.ner.train import CORPORA, CrfParams, deduplicate, is_dev, load_corpora, train_crf
-    from builder.prelabel.dates import DateRule
-    from builder.prelabel.gazetteer import Gazetteer
-    from builder.prelabel.model import CrfEntityTagger
+    from builder.prelabel.taggers.dates import DateRule
+    from builder.prelabel.taggers.gazetteer import Gazetteer
+    from builder.prelabel.taggers.crf import CrfEntityTagger
 
     examples, _ = deduplicate(load_corpora(shared / "data" / "ner", CORPORA))
     train = [e.sentence for e in examples if not is_dev(e.sentence.tokens, seed=0, dev_fraction=0.15)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.store import Workspace
+from builder.workspace.layout import Workspace
 
 # A real Label Studio for the round-trip tests, started once per session (tests/conftest_labelstudio.py).
 pytest_plugins = ["tests.conftest_labelstudio"]

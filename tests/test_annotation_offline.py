@@ -11,10 +11,10 @@ from annotation.labelconfig import FLAGS, labelling_config
 from annotation.merge import ACCEPTED, REVIEW, SKIPPED, agreement, merge
 from annotation.offsets import CODEPOINT, UTF16, from_utf16, to_label_studio, to_utf16
 from annotation.tasks import build_tasks
-from builder.model import Sentence, Span
-from builder.prelabel.core import EventLabel, SentenceLabels
-from builder.schema import LabelDef, Schema, load_schema
-from builder.segment import tokenize
+from builder.core.records import Sentence, Span
+from builder.prelabel.interface import EventLabel, SentenceLabels
+from builder.core.schema import LabelDef, Schema, load_schema
+from builder.core.tokenizer import tokenize
 
 EMOJI = "Akun @warga 😀 menulis 🎢 di Bekasi 𝕏 kemarin."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.dates import find_date, normalise_timestamp
+from builder.ingest.dates import find_date, normalise_timestamp
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from builder.cli import app
-from builder.evaluate import evaluate_ner, parse_label_map, sentence_from_tokens
+from builder.cli.app import app
+from builder.evaluate.ner import evaluate_ner, parse_label_map, sentence_from_tokens
 from builder.ner.conll import DEFAULT_LABEL_MAP, read_conll
-from builder.prelabel.dates import DateRule
-from builder.prelabel.gazetteer import Gazetteer
+from builder.prelabel.taggers.dates import DateRule
+from builder.prelabel.taggers.gazetteer import Gazetteer
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()

@@ -8,10 +8,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from builder.ingest import InputError, decode, read_file
-from builder.model import Article
-from builder.pipeline import ingest
-from builder.store import Workspace
+from builder.ingest.read import InputError, decode, read_file
+from builder.core.records import Article
+from builder.ingest.run import ingest
+from builder.workspace.layout import Workspace
 
 GOOD_PAGE = (
     "Judul Berita Baik\n"

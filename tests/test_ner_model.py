@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from builder.ner.conll import TaggedSentence, parse_conll, read_conll, to_iob2
-from builder.ner.crf import MODEL_NAME, CrfNerModel, EntityLexicon, lexicon_path
+from builder.ner.crf import MODEL_NAME, CrfNerModel, lexicon_path
+from builder.ner.features import EntityLexicon
 from builder.ner.train import CrfParams, Example, NerCorpus, deduplicate, train_ner
 
 TAB_CRLF = "Joko\tB-PERSON\r\nWidodo\tI-PERSON\r\nke\tO\r\nBandung\tB-LOCATION\r\n\r\nIa\tO\r\n"
@@ -119,8 +120,8 @@ def test_predict_handles_empty_and_rejects_strings(model: CrfNerModel) -> None:
 
 def example_token_lists() -> list[list[str]]:
     """Every sentence of the bundled example articles, as token lists."""
-    from builder.ingest import read_file
-    from builder.segment import segment
+    from builder.ingest.read import read_file
+    from builder.ingest.segment import segment
 
     examples = Path(__file__).resolve().parent.parent / "examples"
     out = []
@@ -176,7 +177,7 @@ def test_lexicon_round_trip(tmp_path: Path) -> None:
     assert lexicon.entities == {"joko widodo": "PER", "solo": "LOC"}
     assert lexicon.words["di"] == "O:hi"
     path = tmp_path / "x.lexicon.tsv"
-    lexicon.dump(path)
+    lexicon.dump(path, MODEL_NAME)
     assert EntityLexicon.load(path) == lexicon
 
 

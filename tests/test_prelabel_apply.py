@@ -6,11 +6,11 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
-from builder.pipeline import ingest
-from builder.prelabel.apply import iter_prelabels, prelabel_workspace
-from builder.prelabel.default import default_prelabeller
-from builder.schema import load_schema
-from builder.store import Workspace
+from builder.ingest.run import ingest
+from builder.prelabel.engines.local import iter_prelabels, prelabel_workspace
+from builder.prelabel.registry import default_prelabeller
+from builder.core.schema import load_schema
+from builder.workspace.layout import Workspace
 
 
 def test_workers_give_the_same_prelabels_and_reruns_add_nothing(examples_dir: Path, tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_seed_article_prelabels(seed_text: str, tmp_path: Path) -> None:
 
 
 def test_ray_engine_gives_the_same_prelabels_as_the_local_path(examples_dir: Path, tmp_path: Path) -> None:
-    from builder.prelabel.ray_engine import prelabel_with_ray
+    from builder.prelabel.engines.ray import prelabel_with_ray
 
     factory = partial(default_prelabeller, load_schema())
     local, on_ray = Workspace(tmp_path / "local"), Workspace(tmp_path / "ray")

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from builder.model import Sentence, Span
-from builder.prelabel.core import merge_spans
-from builder.prelabel.dates import DateRule
-from builder.prelabel.events import LexiconEventTagger, load_lexicon, parse_lexicon
-from builder.prelabel.gazetteer import Gazetteer
-from builder.schema import SchemaError, load_schema
-from builder.segment import segment, tokenize
-from builder.spans import snap, spans_to_tags, tags_to_spans
+from builder.core.records import Sentence, Span
+from builder.prelabel.interface import merge_spans
+from builder.prelabel.taggers.dates import DateRule
+from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon, parse_lexicon
+from builder.prelabel.taggers.gazetteer import Gazetteer
+from builder.core.schema import SchemaError, load_schema
+from builder.ingest.segment import segment, tokenize
+from builder.core.spans import snap, spans_to_tags, tags_to_spans
 
 
 def sentence(text: str) -> Sentence:
@@ -152,7 +152,7 @@ def test_stray_inside_tag_starts_a_span() -> None:
 
 
 def test_seed_article_event_example(seed_text: str, events: LexiconEventTagger) -> None:
-    from builder.ingest import read_text_page
+    from builder.ingest.read import read_text_page
 
     sentences = segment(read_text_page(seed_text, "seed.txt"))
     arrested = next(s for s in sentences if s.text == "Lebih dari 2.000 orang ditangkap.")

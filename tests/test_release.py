@@ -11,21 +11,21 @@ import pytest
 import yaml
 
 from annotation.merge import ACCEPTED, FinalLabels
-from annotation.store import AnnotationStore
-from builder.model import Span, short_hash
-from builder.pipeline import ingest
-from builder.prelabel.apply import prelabel_dir, prelabel_workspace
-from builder.prelabel.core import Prelabeller
-from builder.prelabel.dates import DateRule
-from builder.prelabel.events import LexiconEventTagger, load_lexicon
-from builder.prelabel.gazetteer import Gazetteer
-from builder.publish import export_conll, push_to_hub
-from builder.release import (ReleaseError, ReleaseOptions, bump, load_inputs, make_release, near_duplicate_groups,
+from builder.workspace.human import AnnotationStore
+from builder.core.records import Span, short_hash
+from builder.ingest.run import ingest
+from builder.prelabel.engines.local import prelabel_dir, prelabel_workspace
+from builder.prelabel.interface import Prelabeller
+from builder.prelabel.taggers.dates import DateRule
+from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
+from builder.prelabel.taggers.gazetteer import Gazetteer
+from builder.release.publish import export_conll, push_to_hub
+from builder.release.write import (ReleaseError, ReleaseOptions, bump, load_inputs, make_release, near_duplicate_groups,
                              prelabel_quality, sketch)
-from builder.schema import load_schema
-from builder.segment import tokenize
-from builder.spans import spans_to_tags
-from builder.store import Workspace
+from builder.core.schema import load_schema
+from builder.core.tokenizer import tokenize
+from builder.core.spans import spans_to_tags
+from builder.workspace.layout import Workspace
 
 TEMPLATE = (Path(__file__).resolve().parent.parent / "dataset_card.md").read_text(encoding="utf-8")
 SCHEMA = load_schema()

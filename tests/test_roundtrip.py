@@ -19,16 +19,16 @@ from annotation.client import (LabelStudioUnavailable, apply_export, connect, do
                                existing_tasks, push_tasks)
 from annotation.merge import ACCEPTED, REVIEW, SKIPPED
 from annotation.server import LabelStudioServer
-from annotation.store import AnnotationStore
+from builder.workspace.human import AnnotationStore
 from annotation.tasks import build_tasks
-from builder.pipeline import ingest
-from builder.prelabel.apply import iter_prelabels, prelabel_dir, prelabel_workspace
-from builder.prelabel.core import Prelabeller
-from builder.prelabel.dates import DateRule
-from builder.prelabel.events import LexiconEventTagger, load_lexicon
-from builder.prelabel.gazetteer import Gazetteer
-from builder.schema import load_schema
-from builder.store import Workspace
+from builder.ingest.run import ingest
+from builder.prelabel.engines.local import iter_prelabels, prelabel_dir, prelabel_workspace
+from builder.prelabel.interface import Prelabeller
+from builder.prelabel.taggers.dates import DateRule
+from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
+from builder.prelabel.taggers.gazetteer import Gazetteer
+from builder.core.schema import load_schema
+from builder.workspace.layout import Workspace
 
 SCHEMA = load_schema()
 EMOJI_ARTICLE = (

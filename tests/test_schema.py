@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.schema import SchemaError, load_schema, parse_schema
+from builder.core.schema import SchemaError, load_schema, parse_schema
 
 
 def test_packaged_schema() -> None:

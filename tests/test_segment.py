@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from builder.model import Article
-from builder.segment import segment, split_sentences, tokenize
+from builder.core.records import Article
+from builder.ingest.segment import segment, split_sentences, tokenize
 
 
 def sentences_of(text: str) -> list[str]:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from annotation.store import AnnotationStore
-from builder.cli import app
-from builder.model import Sentence, Token
-from builder.store import SENTENCE_SCHEMA, PartWriter, Workspace, sentence_from_row, sentence_row
+from builder.workspace.human import AnnotationStore
+from builder.cli.app import app
+from builder.core.records import Sentence, Token
+from builder.workspace.layout import SENTENCE_SCHEMA, PartWriter, Workspace, sentence_from_row, sentence_row
 
 runner = CliRunner()
 

@@ -3,7 +3,7 @@
 CRFsuite trains the model and stays the reference (`CrfNerModel.predict_reference`). Tagging
 through it means building ~26 feature strings per token in Python and looking each up again
 in C; on news text that was 90 % of pre-labelling time. This module reads the trained weights
-once and uses the structure of `builder.ner.crf.sentence_features` instead:
+once and uses the structure of `builder.ner.features.sentence_features` instead:
 
 - a token's features are its own word's features, its neighbours' word features at fixed
   offsets, a few positional flags, word-pair features and lexicon matches;
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pycrfsuite
 
-from builder.ner.crf import EntityLexicon, _is_cap, _own_features, word_shape
+from builder.ner.features import EntityLexicon, is_cap, own_features, word_shape
 
 # Rows of a word's cached block: its own features (_OWN), then what it adds to a token that
 # sees it at offset +2, +1, -1 or -2; e.g. _AS_MINUS1 sums the "-1w=<word>" (and -1sh, -1s3,
@@ -85,13 +85,13 @@ class CompiledCrf:
         lower = word.lower()
         shape = word_shape(word)
         tendency = self.lexicon.words.get(lower, "")
-        rows: list[list[str]] = [list(_own_features(word)), [f"2w={lower}", f"2sh={shape}"], [], [],
+        rows: list[list[str]] = [list(own_features(word)), [f"2w={lower}", f"2sh={shape}"], [], [],
                                  [f"-2w={lower}", f"-2sh={shape}"]]
         if tendency:
             rows[_OWN].append("tk=" + tendency)
         for offset, row in ((-1, _AS_MINUS1), (1, _AS_PLUS1)):
             rows[row] += [f"{offset}w={lower}", f"{offset}sh={shape}", f"{offset}s3={lower[-3:]}"]
-            if _is_cap(word):
+            if is_cap(word):
                 rows[row].append(f"{offset}cap")
             if tendency:
                 rows[row].append(f"{offset}tk={tendency.split(':')[0]}")
@@ -167,7 +167,7 @@ class CompiledCrf:
 
     def _run_scores(self, words: Sequence[str], position: np.ndarray) -> np.ndarray:
         """The run=<length>:<position> features of runs of capitalised tokens, within sentences."""
-        caps = np.array([w[:1].isupper() for w in words], dtype=bool)  # crf._is_cap
+        caps = np.array([w[:1].isupper() for w in words], dtype=bool)  # features.is_cap
         before = np.concatenate([[False], caps[:-1]]) & (position > 0)
         first = caps & ~before
         run = np.cumsum(first) - 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import platform
 import time
 import unicodedata
@@ -19,15 +18,9 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from builder.ner.conll import DEFAULT_LABEL_MAP, TaggedSentence, read_conll
-from builder.ner.crf import (
-    LABELS,
-    MODEL_FILE,
-    MODEL_NAME,
-    CrfNerModel,
-    EntityLexicon,
-    lexicon_path,
-    sentence_features,
-)
+from builder.ner.crf import LABELS, MODEL_FILE, MODEL_NAME, CrfNerModel, lexicon_path
+from builder.ner.features import EntityLexicon, sentence_features
+from builder.workspace.parts import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +182,9 @@ def train_crf(
             "feature.possible_transitions": True,
         }
     )
-    tmp = path.with_name(path.name + ".tmp")
-    trainer.train(str(tmp))
-    EntityLexicon.from_sentences((s.tokens, s.tags) for s in train).dump(lexicon_path(path))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        trainer.train(str(tmp))
+        EntityLexicon.from_sentences((s.tokens, s.tags) for s in train).dump(lexicon_path(path), MODEL_NAME)
 
 
 def evaluate(model: CrfNerModel, examples: Sequence[Example]) -> tuple[dict[str, object], float]:
@@ -280,7 +272,7 @@ def train_ner(
         },
         "sentences": _counts(examples, train, dev, dropped, corpora),
     }
-    _write_atomic(out_dir / "MODEL_CARD.md", model_card(metrics, corpora))
+    atomic_write(out_dir / "MODEL_CARD.md", model_card(metrics, corpora))
     return metrics
 
 
@@ -303,12 +295,6 @@ def _counts(
         }
         for c in corpora
     }
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def model_card(metrics: Mapping[str, Any], corpora: Sequence[NerCorpus]) -> str:
@@ -439,6 +425,6 @@ From the repository root, with the shared data checked out next to it:
   `LOC`; idner-news-2k leaves both out. The model mixes these conventions.
 - Trained on news of 2014-2016 (Kompas and similar) and encyclopedic text (NERGRIT);
   names that became prominent later are recognised from context and shape only.
-- Expects the tokenisation of `builder.segment.tokenize`; the training data were
+- Expects the tokenisation of `builder.ingest.segment.tokenize`; the training data were
   tokenised by their authors, which differs in places (quotes, abbreviations).
 """

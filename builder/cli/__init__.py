@@ -1,0 +1,1 @@
+"""The `builder` command line, one module per command group; `app.py` assembles them."""

@@ -1,0 +1,109 @@
+"""`builder eval ...`: measure the segmenter and the pre-labels against reference data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from builder.cli.common import console, fail
+
+eval_app = typer.Typer(help="Measure the pipeline against reference data.", no_args_is_help=True)
+
+TAGGER_NAMES = ("date", "model", "gazetteer")
+
+
+def _print_scores(title: str, first_column: str, scores: dict[str, dict[str, float]]) -> None:
+    """A precision/recall/F1/support table, one row per label."""
+    metrics = ("precision", "recall", "f1-score", "support")
+    table = Table(title=title)
+    for column in (first_column, *metrics):
+        table.add_column(column)
+    for label, values in scores.items():
+        table.add_row(label, *(str(values[m]) for m in metrics))
+    console.print(table)
+
+
+@eval_app.command("segments")
+def eval_segments(
+    reference: Annotated[
+        Path, typer.Argument(help="IndoSum directory (dev.*.jsonl) or one JSONL file with `paragraphs`.")
+    ] = Path("../shared/data/raw/indosum-dev"),
+    examples: Annotated[int, typer.Option(help="How many disagreements to show.")] = 10,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures here as JSON.")] = None,
+) -> None:
+    """Sentence-boundary precision/recall/F1 against IndoSum's paragraphs → sentences → tokens."""
+    from builder.evaluate.segments import evaluate_segments
+
+    if not reference.exists():
+        raise fail(f"[red]{reference} does not exist.[/red] Point it at IndoSum JSONL "
+                   "(the shared reference data lives in ../shared/data/raw/indosum-dev).", 2)
+    figures, score = evaluate_segments(reference, max_examples=examples)
+    table = Table(title="Sentence boundaries inside paragraphs", show_header=False)
+    for name, value in figures.items():
+        table.add_row(name, str(value))
+    console.print(table)
+    for example in score.examples:
+        console.print(f"{example['kind']}: {example['context']}", highlight=False, markup=False)
+    if json_out is not None:
+        json_out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+@eval_app.command("ner")
+def eval_ner(
+    gold: Annotated[Path, typer.Argument(help="CoNLL/BIO file: token first, tag last, tab- or space-separated.")],
+    map_: Annotated[list[str], typer.Option("--map", help="Rename gold labels: PERSON=PER, TIME=DATE, EVT=O.")]
+    = [],  # noqa: B006 - typer reads the default
+    taggers: Annotated[str, typer.Option(help=f"Comma-separated, in priority order: {', '.join(TAGGER_NAMES)}.")]
+    = ",".join(TAGGER_NAMES),
+    model: Annotated[Path | None, typer.Option(help="CRF model file (default: the packaged one).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here as JSON.")] = None,
+) -> None:
+    """Strict (seqeval, IOB2) per-label and micro F1 of the entity pre-labels on a gold CoNLL file."""
+    from builder.evaluate.ner import evaluate_ner, parse_label_map
+    from builder.ner.conll import DEFAULT_LABEL_MAP, read_conll
+    from builder.prelabel.registry import TaggerOptions, entity_taggers
+
+    if not gold.is_file():
+        raise fail(f"[red]{gold} is not a file.[/red] Give a CoNLL/BIO file.", 2)
+    try:
+        chosen = entity_taggers([n.strip() for n in taggers.split(",") if n.strip()], TaggerOptions(model_path=model))
+    except ValueError as error:
+        raise fail(f"[red]--taggers {taggers!r}[/red]: {error}", 2) from None
+    try:
+        sentences = read_conll(gold, label_map=parse_label_map(map_, DEFAULT_LABEL_MAP))
+    except ValueError as error:
+        raise fail(f"[red]{error}[/red]", 2) from None
+    report = evaluate_ner(sentences, chosen)
+    _print_scores(f"NER on {gold} ({report.sentences:,} sentences, strict IOB2)", "label", report.scores)
+    for note in report.left_out:
+        console.print(f"left out of scoring: {note}", highlight=False)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+@eval_app.command("events")
+def eval_events(
+    gold: Annotated[Path, typer.Argument(help='JSONL: {"text": ..., "event_types": [...]} per line.')],
+    lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here as JSON.")] = None,
+) -> None:
+    """Per-type and micro precision/recall/F1 of sentence event types on a gold JSONL file."""
+    from builder.evaluate.events import evaluate_events, read_event_gold
+    from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
+
+    if not gold.is_file():
+        raise fail(f"[red]{gold} is not a file.[/red] Give a JSONL file of sentences with event_types.", 2)
+    try:
+        records = read_event_gold(gold)
+    except ValueError as error:
+        raise fail(f"[red]{error}[/red]", 2) from None
+    report = evaluate_events(records, LexiconEventTagger(load_lexicon(lexicon)))
+    _print_scores(f"Event types on {gold} ({report.sentences:,} sentences)", "event type", report.scores)
+    console.print(f"exact set match: {report.exact_match}")
+    if json_out is not None:
+        data = {"sentences": report.sentences, "exact_match": report.exact_match, "scores": report.scores}
+        json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,101 @@
+"""`builder ingest` and `builder show`: read articles into the workspace, and look at what came out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from builder.cli.common import (
+    SHOWN_PROBLEMS,
+    WorkspaceOption,
+    console,
+    err,
+    fail,
+    progress,
+)
+from builder.cli.prelabel import prelabeller_factory, print_prelabels
+from builder.core.parallel import default_workers
+from builder.ingest.read import DEFAULT_MAX_CHARS, discover
+from builder.workspace.layout import Workspace
+
+if TYPE_CHECKING:
+    from builder.ingest.run import IngestSummary
+
+
+def _print_summary(summary: IngestSummary) -> None:
+    table = Table(title=f"Ingest {summary.run_id}", show_header=False)
+    for name, value in (("files read", summary.files), ("articles", summary.articles),
+                        ("sentences", summary.sentences), ("tokens", summary.tokens),
+                        ("skipped", len(summary.skipped)), ("notices", len(summary.notices))):
+        table.add_row(name, f"{value:,}")
+    for kind, count in sorted(summary.skipped_by_kind().items()):
+        table.add_row(f"  skipped: {kind}", f"{count:,}")
+    for reason, count in sorted(summary.removed_lines.items()):
+        table.add_row(f"  lines removed: {reason}", f"{count:,}")
+    console.print(table)
+    shown = [("red", p) for p in summary.skipped] + [("yellow", p) for p in summary.notices]
+    for colour, problem in shown[:SHOWN_PROBLEMS]:
+        err.print(f"[{colour}]{problem.kind}[/{colour}] {problem.where}: {problem.message}", highlight=False,
+                  soft_wrap=True)
+    hidden = len(summary.skipped) + len(summary.notices) - SHOWN_PROBLEMS
+    if hidden > 0:
+        err.print(f"... and {hidden} more in the report")
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories of .txt, .html/.htm and .jsonl articles.")],
+    workspace: WorkspaceOption = Path("workspace"),
+    max_chars: Annotated[int, typer.Option(min=1, help="Skip a page (or JSONL record) longer than this.")] = DEFAULT_MAX_CHARS,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (default: all cores).")] = default_workers(),
+    prelabel: Annotated[bool, typer.Option(
+        "--prelabel", help="Also pre-label the new sentences in the same pass, with the default pre-labeller "
+        "(the fastest way; the same result as running `builder prelabel` afterwards).")] = False,
+) -> None:
+    """Read, clean and segment articles into the workspace (Parquet), reporting what was skipped."""
+    from builder.ingest.run import ingest as run_ingest
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise fail(f"[red]No such file or directory:[/red] {', '.join(missing)}", 2)
+    factory = prelabeller_factory(None, None, None, True) if prelabel else None
+    files = list(discover(paths))
+    with progress() as bar:
+        task = bar.add_task("Ingesting", total=len(files), current="")
+
+        def on_file(path: Path) -> None:
+            bar.update(task, advance=1, current=path.name)
+
+        summary = run_ingest(files, workspace=Workspace(workspace), max_chars=max_chars, workers=workers,
+                             prelabeller=factory, on_file=on_file)
+    _print_summary(summary)
+    if summary.prelabels is not None:
+        print_prelabels(summary.prelabels)
+    for output in summary.outputs:
+        console.print(f"wrote {output}", highlight=False)
+    if summary.articles == 0 and summary.skipped:
+        raise typer.Exit(1)
+
+
+def show(
+    workspace: WorkspaceOption = Path("workspace"),
+    limit: Annotated[int, typer.Option(min=1, help="How many sentences to show.")] = 5,
+    article: Annotated[str | None, typer.Option(help="Only this article id.")] = None,
+    tokens: Annotated[bool, typer.Option(help="Also show each sentence's tokens.")] = False,
+) -> None:
+    """Print stored sentences (and optionally tokens), to check what ingest produced."""
+    ws = Workspace(workspace)
+    shown = 0
+    for sentence in ws.iter_sentences():
+        if article is not None and sentence.article_id != article:
+            continue
+        console.print(f"[dim]{sentence.article_id}#{sentence.index}[/dim] {sentence.text}", highlight=False)
+        if tokens:
+            console.print("   " + " | ".join(t.text for t in sentence.tokens), highlight=False, markup=False)
+        shown += 1
+        if shown >= limit:
+            break
+    if shown == 0:
+        raise fail(f"No sentences in {ws.root}" + (f" for article {article}" if article else "") + ".")

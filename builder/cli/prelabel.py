@@ -1,0 +1,86 @@
+"""`builder prelabel`: pre-label the stored sentences, on worker processes or Ray."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from builder.cli.common import WorkspaceOption, console, fail, progress
+from builder.core.parallel import default_workers
+from builder.workspace.layout import Workspace
+
+if TYPE_CHECKING:
+    from builder.prelabel.interface import Prelabeller
+    from builder.workspace.summary import PrelabelSummary
+
+
+def prelabeller_factory(schema: Path | None, model: Path | None, lexicon: Path | None,
+                        gazetteer: bool) -> Callable[[], Prelabeller]:
+    """The default pre-labeller's factory, built once here so a bad option fails clearly, not in a worker."""
+    from builder.core.schema import SchemaError, load_schema
+    from builder.prelabel.registry import default_prelabeller
+
+    try:
+        factory = partial(default_prelabeller, load_schema(schema), model_path=model, lexicon_path=lexicon,
+                          gazetteer=gazetteer)
+        factory()
+    except (SchemaError, FileNotFoundError, ValueError) as error:
+        raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
+    return factory
+
+
+def print_prelabels(summary: PrelabelSummary) -> None:
+    """A table of what a pre-labelling run wrote."""
+    table = Table(title="Pre-labels", show_header=False)
+    table.add_row("pre-labeller", ", ".join(summary.versions))
+    table.add_row("sentences labelled", f"{summary.sentences:,}")
+    table.add_row("already labelled (skipped)", f"{summary.already_labelled:,}")
+    for label, count in sorted(summary.entities_by_label.items()):
+        table.add_row(f"  entities {label}", f"{count:,}")
+    for source, count in sorted(summary.entities_by_source.items()):
+        table.add_row(f"  entities from {source}", f"{count:,}")
+    for label, count in summary.events_by_type.most_common():
+        table.add_row(f"  event {label}", f"{count:,}")
+    console.print(table)
+
+
+def prelabel(
+    workspace: WorkspaceOption = Path("workspace"),
+    schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
+    model: Annotated[Path | None, typer.Option(help="CRF model file (default: the packaged one).")] = None,
+    lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
+    gazetteer: Annotated[bool, typer.Option(help="Also tag places from the packaged gazetteer.")] = True,
+    batch_size: Annotated[int, typer.Option(min=1, help="Sentences per batch.")] = 512,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes or Ray actors (default: all cores).")]
+    = default_workers(),
+    engine: Annotated[str, typer.Option(help="local (worker processes) or ray (Ray Data).")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (with --engine ray); default: local Ray.")]
+    = None,
+) -> None:
+    """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer) and event types."""
+    from builder.prelabel.run import ENGINES, EngineOptions, EngineUnavailable
+    from builder.prelabel.run import prelabel as run_prelabel
+
+    ws = Workspace(workspace)
+    total = ws.count_sentences()
+    if total == 0:
+        raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+    if engine not in ENGINES:
+        raise fail(f"[red]--engine {engine!r}[/red]: use {' or '.join(ENGINES)}", 2)
+    factory = prelabeller_factory(schema, model, lexicon, gazetteer)
+    with progress() as bar:
+        task = bar.add_task(f"Pre-labelling ({engine})", total=total, current=f"sentences on {workers} worker(s)")
+        options = EngineOptions(workers=workers, batch_size=batch_size, address=address,
+                                on_batch=lambda n: bar.update(task, advance=n))
+        try:
+            summary = run_prelabel(ws, factory, engine=engine, options=options)
+        except EngineUnavailable as error:
+            raise fail(f"[red]{error}[/red]", 2) from None
+        bar.update(task, completed=total)
+    print_prelabels(summary)
+    console.print(f"wrote {summary.output or 'nothing new'} (in {summary.directory})", highlight=False)

@@ -1,0 +1,35 @@
+"""`builder status`: what the workspace holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from builder.cli.common import WorkspaceOption, console, fail
+from builder.workspace.layout import Workspace
+
+
+def status(workspace: WorkspaceOption = Path("workspace")) -> None:
+    """Counts of what the workspace holds."""
+    from builder.workspace.status import workspace_status
+
+    ws = Workspace(workspace)
+    if not ws.root.is_dir():
+        raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+    counts = workspace_status(ws)
+    table = Table(title=f"Workspace {ws.root}", show_header=False)
+    table.add_row("articles", f"{counts.articles:,}")
+    table.add_row("sentences", f"{counts.sentences:,}")
+    table.add_row("ingest runs", f"{counts.ingest_runs:,}")
+    table.add_row("pre-labelled sentences", f"{counts.prelabelled:,}")
+    if counts.push is not None:
+        push = counts.push
+        table.add_row("tasks in Label Studio",
+                      f"{push['tasks_in_project']:,} (project {push['project_id']} at {push['url']})")
+    table.add_row("sentences annotated (accepted)", f"{counts.accepted:,}")
+    table.add_row("sentences skipped", f"{counts.skipped:,}")
+    table.add_row("sentences in review", f"{counts.in_review:,}")
+    for annotator, progress in counts.annotators.items():
+        table.add_row(f"  annotator {annotator}", f"{progress.annotated:,} annotated, {progress.skipped:,} skipped")
+    console.print(table)

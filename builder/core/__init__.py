@@ -1,0 +1,1 @@
+"""The shared bottom: data contracts, the one tokenizer, spans, label sets and the label schema."""

@@ -1,0 +1,1 @@
+"""Measure the pipeline: sentence boundaries, entity and event pre-labels against gold files."""

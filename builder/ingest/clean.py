@@ -1,0 +1,247 @@
+"""Clean a scraped page: normalise text, drop boilerplate lines (with reasons), read the header."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from builder.core.records import RemovedLine
+from builder.ingest.dates import DateMatch, find_date
+
+#: Name of the boilerplate rule set; it goes into every workspace manifest.
+RULES_VERSION = "clean.rules.v1"
+
+# Spaces that are not U+0020 (the seed page has U+00A0) and invisible characters.
+# U+200D (zero-width joiner) is kept: it is part of emoji sequences.
+_ODD_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+_RUNS_OF_SPACES = re.compile(" {2,}")
+
+
+def normalise_line(line: str) -> str:
+    """NFC, odd spaces to plain spaces, invisible characters removed, spaces collapsed."""
+    line = unicodedata.normalize("NFC", line)
+    line = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", line))
+    return _RUNS_OF_SPACES.sub(" ", line).strip()
+
+
+def normalise_text(text: str) -> str:
+    """Normalise every line of a text and its line endings to "\\n"."""
+    return "\n".join(normalise_line(line) for line in text.replace("\r\n", "\n").split("\n"))
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """A boilerplate line: its name (the reason recorded) and the pattern a whole line matches."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_length: int  # boilerplate is short: a longer line is body text whatever it starts with
+
+
+def _rule(name: str, pattern: str, max_length: int = 120) -> LineRule:
+    return LineRule(name, re.compile(pattern, re.IGNORECASE), max_length)
+
+
+LINE_RULES: tuple[LineRule, ...] = (
+    _rule("advertisement", r"(advertisement|iklan|ads|sponsored|scroll to (continue|resume) with content)"),
+    _rule("read_also", r"(baca juga|baca pula|lihat juga|simak juga|artikel terkait)\s*[:\-–]?.*"),
+    _rule(
+        "widget",
+        r"([AaT]\s*){1,3}|[-+]?\s*A\s*[-+]|(share|bagikan|tweet|copy link|salin tautan|komentar|lihat foto)",
+    ),
+    _rule(
+        "follow",
+        r"(follow|ikuti|simak|dapatkan|download|unduh)\b.*\b(whatsapp|channel|google news|instagram|twitter"
+        r"|tiktok|telegram|ponsel\w*|aplikasi|update berita)\b.*",
+    ),
+    _rule("topic", r"topik artikel\s*:?.*|(topik|tags?|tagar)\s*:.*|tags?"),
+    _rule("related", r"(berita terkait|berita lainnya|rekomendasi|terpopuler|berita terkini|populer)\s*:?"),
+    _rule("browse", r"telusuri berita\b.*"),
+    _rule(
+        "navigation",
+        r"((indeks|infografis|home|beranda|news|video|foto|terkini|index|nasional|regional|internasional"
+        r"|megapolitan|daerah|ekonomi|bisnis|olahraga|tekno|hiburan|global|skip to( main)? content)\s*)+"
+        r"|[\w-]+(\.[\w-]+)*\.(com|co\.id|id|net|org)",
+    ),
+    _rule("credit", r"(editor|penyunting|penulis|reporter|pewarta|kontributor|sumber)\s*:.*"),
+    _rule("copyright", r"(©|copyright\b).*"),
+    _rule(
+        "caption",
+        r"(foto|photo|ilustrasi)\s*:.*|.*\((foto|photo|ilustrasi|dok\.?|dokumentasi|sumber foto)\s*[:/].*\)",
+        max_length=400,
+    ),
+    _rule("closing_byline", r"\((?=[^)]*[A-Za-z])[\w .,'/&-]{1,60}\)"),
+)
+
+#: After body text, a line matching one of these rules ends the article.
+FOOTER_RULES = frozenset({"follow", "topic", "related", "browse"})
+
+_ROLE_WORDS = re.compile(
+    r"^(oleh|jurnalis|wartawan|reporter|penulis|editor|kontributor|redaksi)\b\s*:?\s*", re.IGNORECASE
+)
+_AUTHOR_SEPARATORS = re.compile(r"\s*[,|]\s*|\s+[-–—]\s+|\s*[-–—]\s*$")
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Za-z .'’]{1,40}?)(?:\s*,\s*(?P<outlet>[A-Za-z.]+))?\s*"
+    r"(?:\((?P<agency>[A-Za-z .]+)\))?\s*[–—-]{1,2}\s+(?=\S)"
+)
+# "... katanya. (ant/rdk)": reporter initials closing the last paragraph.
+_TRAILING_BYLINE = re.compile(r"(?<=[.!?\"”])\s+([(\[][\w/ .,-]{1,30}[)\]])$")
+_MAX_TITLE_WORDS = 30
+_MAX_HEADER_LINE = 200
+
+#: Outlet names recognised in a page's boilerplate and datelines, by lower-case key.
+OUTLETS = {
+    "okezone": "Okezone", "kompas": "Kompas", "detik": "detikcom", "tempo": "Tempo",
+    "antara": "ANTARA", "cnn indonesia": "CNN Indonesia", "kumparan": "kumparan",
+    "tribun": "Tribunnews", "liputan6": "Liputan6", "republika": "Republika",
+    "merdeka": "Merdeka", "suara.com": "Suara", "sindonews": "SINDOnews", "viva": "VIVA",
+    "jpnn": "JPNN", "tirto": "Tirto", "idn times": "IDN Times", "bisnis.com": "Bisnis",
+    "kabar timur": "Kabar Timur",
+}  # fmt: skip
+_OUTLET = re.compile(r"\b(" + "|".join(re.escape(k) for k in OUTLETS) + r")", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanPage:
+    """What the cleaner keeps of a page: header fields, body paragraphs, and what it removed."""
+
+    title: str
+    author: str
+    published_at: str
+    source: str
+    dateline: str
+    paragraphs: tuple[str, ...]
+    captions: tuple[str, ...]
+    removed: tuple[RemovedLine, ...]
+
+    @property
+    def body(self) -> str:
+        """Paragraphs joined by blank lines: the text every sentence offset refers to."""
+        return "\n\n".join(self.paragraphs)
+
+
+def match_rule(line: str) -> str | None:
+    """The name of the first boilerplate rule that the whole line matches, or None."""
+    for rule in LINE_RULES:
+        if len(line) <= rule.max_length and rule.pattern.fullmatch(line):
+            return rule.name
+    return None
+
+
+def find_outlet(text: str) -> str:
+    """The outlet named in a piece of boilerplate, or ""."""
+    m = _OUTLET.search(text)
+    return OUTLETS[m.group(1).lower()] if m else ""
+
+
+def parse_author(prefix: str) -> str:
+    """The author's name from the part of a byline before the date."""
+    names = []
+    for part in _AUTHOR_SEPARATORS.split(prefix):
+        part = _ROLE_WORDS.sub("", part.strip()).strip(" -–—:")
+        if part and not _ROLE_WORDS.match(part + " ") and not find_outlet(part):
+            names.append(part)
+    return ", ".join(names)
+
+
+def find_dateline(paragraph: str) -> str:
+    """The dateline that opens a paragraph ("ALMATY –", "Jakarta (ANTARA) -"), or ""."""
+    m = _DATELINE.match(paragraph)
+    if not m:
+        return ""
+    place = m["place"].strip()
+    if place.isupper() or m["agency"] or m["outlet"]:
+        return place
+    return ""
+
+
+def clean_page(text: str, *, title: str | None = None) -> CleanPage:
+    """Clean a scraped page; read title, byline and date from its header unless `title` is given."""
+    removed: list[RemovedLine] = []
+    captions: list[str] = []
+    kept: list[tuple[int, str]] = []
+    in_body = False
+    footer_from: str | None = None
+    for number, raw in enumerate(normalise_text(text).split("\n"), start=1):
+        line = raw
+        if not line:
+            continue
+        if footer_from is not None:
+            rule = match_rule(line) or f"footer_after_{footer_from}"
+        else:
+            rule = match_rule(line)
+        if rule is None:
+            kept.append((number, line))
+            in_body = in_body or _looks_like_body(line)
+            continue
+        if rule in FOOTER_RULES and in_body and footer_from is None:
+            footer_from = rule
+        if rule == "caption":
+            captions.append(line)
+        removed.append(RemovedLine(number, line, rule))
+
+    author = published_at = ""
+    source = ""
+    for item in removed:
+        source = source or find_outlet(item.text)
+        if item.reason == "credit" and re.match(r"(penulis|reporter|pewarta)\b", item.text, re.I):
+            author = author or item.text.split(":", 1)[1].strip()
+
+    body: list[tuple[int, str]] = []
+    header_open = title is None
+    found_title = title or ""
+    for number, line in kept:
+        if header_open and len(line) <= _MAX_HEADER_LINE:
+            date = find_date(line) if not published_at else None
+            if date is not None and _looks_like_byline(line, date):
+                published_at = date.iso
+                byline_author = parse_author(line[: date.start])
+                author = byline_author or author
+                source = source or find_outlet(line)
+                removed.append(RemovedLine(number, line, "byline"))
+                continue
+            if line == found_title:
+                removed.append(RemovedLine(number, line, "duplicate_title"))
+                continue
+            if not found_title and _looks_like_title(line):
+                found_title = line
+                removed.append(RemovedLine(number, line, "title"))
+                continue
+        header_open = False
+        body.append((number, line))
+
+    if body and (m := _TRAILING_BYLINE.search(body[-1][1])):
+        number, line = body[-1]
+        body[-1] = (number, line[: m.start()])
+        removed.append(RemovedLine(number, m.group(1), "closing_byline"))
+    paragraphs = tuple(line for _, line in body)
+    dateline = find_dateline(paragraphs[0]) if paragraphs else ""
+    if paragraphs and not source:
+        m = _DATELINE.match(paragraphs[0])
+        if m and (m["outlet"] or m["agency"]):
+            source = find_outlet(m["outlet"] or m["agency"])
+    removed.sort(key=lambda r: r.line)
+    return CleanPage(
+        title=found_title,
+        author=author,
+        published_at=published_at,
+        source=source,
+        dateline=dateline,
+        paragraphs=paragraphs,
+        captions=tuple(captions),
+        removed=tuple(removed),
+    )
+
+
+def _looks_like_body(line: str) -> bool:
+    return len(line) > _MAX_HEADER_LINE or (len(line.split()) >= 8 and line.endswith((".", '"', "”")))
+
+
+def _looks_like_byline(line: str, date: DateMatch) -> bool:
+    return len(line) - (date.end - date.start) < 80 and not line.endswith(".")
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line.split()) <= _MAX_TITLE_WORDS and not line.endswith((".", ",", ";", ":"))

@@ -1,0 +1,1 @@
+"""Entity and event taggers; each carries its versioned name into the spans it proposes."""

@@ -1,0 +1,62 @@
+"""What to release and under which version; a version is never overwritten."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SPLITS = ("train", "validation", "test")
+GOLD, SILVER = "gold", "silver"
+_VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+
+
+class ReleaseError(ValueError):
+    """A release cannot be made as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """What to release and how; validated on creation."""
+
+    name: str
+    version: str
+    releases_dir: Path = Path("releases")
+    include_silver: bool = True
+    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    license: str = "other"
+    pretty_name: str = ""
+    conll: bool = False  # also write conll/<split>.conll inside the release
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}", self.name):
+            raise ReleaseError(f"release name {self.name!r}: use letters, digits, '.', '_' or '-'")
+        if not _VERSION.fullmatch(self.version):
+            raise ReleaseError(f"version {self.version!r} is not X.Y.Z (e.g. 1.0.0); or use --bump")
+        if len(self.ratios) != 3 or any(r < 0 for r in self.ratios) or abs(sum(self.ratios) - 1) > 1e-6:
+            raise ReleaseError(f"split ratios {self.ratios} must be three non-negative numbers that sum to 1")
+
+    @property
+    def target(self) -> Path:
+        """Where this version goes."""
+        return self.releases_dir / self.name / self.version
+
+
+def existing_versions(releases_dir: Path, name: str) -> list[str]:
+    """Released versions of a dataset, oldest first."""
+    folder = releases_dir / name
+    found = [p.name for p in folder.iterdir() if p.is_dir() and _VERSION.fullmatch(p.name)] if folder.is_dir() else []
+    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def bump(releases_dir: Path, name: str, part: str) -> str:
+    """The next version after the latest one (0.0.0 when there is none)."""
+    versions = existing_versions(releases_dir, name)
+    major, minor, patch = (int(x) for x in (versions[-1] if versions else "0.0.0").split("."))
+    if part == "major":
+        return f"{major + 1}.0.0"
+    if part == "minor":
+        return f"{major}.{minor + 1}.0"
+    if part == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    raise ReleaseError(f"--bump {part!r}: use major, minor or patch")

@@ -1,0 +1,156 @@
+"""The workspace's layout: every folder and file name, and the reads every stage shares.
+
+```
+<workspace>/
+  articles/part-*.parquet         ARTICLE_SCHEMA
+  sentences/part-*.parquet        SENTENCE_SCHEMA
+  prelabels/<hash>/               one folder per pre-labeller (prelabeller.json + PRELABEL_SCHEMA parts)
+  labelstudio/                    project.json, server.json, server/ (embedded server data),
+                                  snapshots/ (raw exports), annotations.parquet, final.parquet
+  runs/<name>.json                run reports
+```
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from builder.core.labels import SentenceLabels
+from builder.core.records import Sentence, short_hash
+from builder.workspace.parts import atomic_write_json, count_rows, iter_parquet
+from builder.workspace.tables import prelabel_from_row, sentence_from_row
+
+PRELABELLER_FILE = "prelabeller.json"
+PUSH_REPORT = "push-latest"  # runs/push-latest.json: the latest push to Label Studio
+
+
+class Workspace:
+    """A directory holding a project's articles, sentences, pre-labels, human labels and run reports."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.articles_dir = root / "articles"
+        self.sentences_dir = root / "sentences"
+        self.prelabels_root = root / "prelabels"
+        self.runs_dir = root / "runs"
+        self.labelstudio_dir = root / "labelstudio"
+
+    # --- Label Studio side -------------------------------------------------------------
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Raw Label Studio exports, as they came, never rewritten."""
+        return self.labelstudio_dir / "snapshots"
+
+    @property
+    def annotations_path(self) -> Path:
+        """Every annotator's latest annotation per task, across all snapshots."""
+        return self.labelstudio_dir / "annotations.parquet"
+
+    @property
+    def final_path(self) -> Path:
+        """One merged label set per sentence."""
+        return self.labelstudio_dir / "final.parquet"
+
+    @property
+    def project_file(self) -> Path:
+        """Which Label Studio project the workspace's tasks live in."""
+        return self.labelstudio_dir / "project.json"
+
+    @property
+    def server_file(self) -> Path:
+        """Written by `builder serve` while it runs, so push and pull find the embedded server."""
+        return self.labelstudio_dir / "server.json"
+
+    @property
+    def server_data_dir(self) -> Path:
+        """The embedded Label Studio's SQLite database and media."""
+        return self.labelstudio_dir / "server"
+
+    # --- pre-labels ----------------------------------------------------------------------
+
+    def prelabel_dir(self, versions: Sequence[str]) -> Path:
+        """Pre-labels live in a folder named by the pre-labeller's versions, so runs never mix."""
+        return self.prelabels_root / short_hash(*versions, length=12)
+
+    def open_prelabel_dir(self, versions: Sequence[str]) -> Path:
+        """Create the pre-labeller's folder with its `prelabeller.json` (the versions), and return it."""
+        directory = self.prelabel_dir(versions)
+        directory.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(directory / PRELABELLER_FILE, {"versions": list(versions)})
+        return directory
+
+    def latest_prelabels(self) -> Path | None:
+        """The pre-label folder written most recently, if any."""
+        folders = [p.parent for p in self.prelabels_root.glob(f"*/{PRELABELLER_FILE}")]
+        return max(folders, key=lambda p: (p / PRELABELLER_FILE).stat().st_mtime) if folders else None
+
+    @staticmethod
+    def prelabeller_versions(directory: Path) -> tuple[str, ...]:
+        """The versions a pre-label folder was made with (none if it has no `prelabeller.json`)."""
+        meta = directory / PRELABELLER_FILE
+        if not meta.exists():
+            return ()
+        return tuple(json.loads(meta.read_text(encoding="utf-8"))["versions"])
+
+    @staticmethod
+    def iter_prelabels(directory: Path) -> Iterator[SentenceLabels]:
+        """Every stored pre-label of one pre-labeller folder, streamed."""
+        for batch in iter_parquet(directory):
+            for row in batch.to_pylist():
+                yield prelabel_from_row(row)
+
+    @staticmethod
+    def labelled_ids(directory: Path) -> frozenset[str]:
+        """Ids of the sentences a pre-label folder already has."""
+        return frozenset(sid for batch in iter_parquet(directory, columns=["sentence_id"])
+                         for sid in batch.column("sentence_id").to_pylist())
+
+    # --- articles, sentences, runs -------------------------------------------------------
+
+    def new_run_id(self) -> str:
+        """A run id that sorts by time and does not collide."""
+        return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid4().hex[:6]}"
+
+    def known_articles(self) -> dict[str, str]:
+        """Content hash → where the article was read from, for every stored article."""
+        known: dict[str, str] = {}
+        for batch in iter_parquet(self.articles_dir, columns=["content_hash", "path"]):
+            known.update(zip(batch.column("content_hash").to_pylist(), batch.column("path").to_pylist(), strict=True))
+        return known
+
+    def article_titles(self) -> dict[str, str]:
+        """Article id → title."""
+        return {r["id"]: r["title"] for b in iter_parquet(self.articles_dir, ["id", "title"]) for r in b.to_pylist()}
+
+    def iter_sentences(self) -> Iterator[Sentence]:
+        """Every stored sentence, streamed."""
+        for batch in iter_parquet(self.sentences_dir):
+            for row in batch.to_pylist():
+                yield sentence_from_row(row)
+
+    def count_sentences(self) -> int:
+        """Stored sentences, from the Parquet footers."""
+        return count_rows(self.sentences_dir)
+
+    def count_articles(self) -> int:
+        """Stored articles, from the Parquet footers."""
+        return count_rows(self.articles_dir)
+
+    def write_report(self, name: str, report: dict[str, Any]) -> Path:
+        """Save a run report as JSON (atomically)."""
+        return atomic_write_json(self.runs_dir / f"{name}.json", report)
+
+    def read_report(self, name: str) -> dict[str, Any] | None:
+        """A saved run report, if there is one."""
+        path = self.runs_dir / f"{name}.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def count_reports(self, prefix: str) -> int:
+        """How many run reports start with `prefix`."""
+        return len(list(self.runs_dir.glob(f"{prefix}*.json"))) if self.runs_dir.is_dir() else 0
