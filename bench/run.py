@@ -67,10 +67,10 @@ def child_ours(corpus: Path, work: Path, workers: int, mode: str = "one-pass") -
     one-pass: `builder ingest --prelabel` (workers pre-label what they segment);
     two-pass: `builder ingest`, then `builder prelabel` over the stored sentences.
     """
+    from builder.core.schema import load_schema
     from builder.ingest.run import ingest
     from builder.prelabel.engines.local import prelabel_workspace
     from builder.prelabel.registry import default_prelabeller
-    from builder.core.schema import load_schema
     from builder.workspace.layout import Workspace
 
     ws = Workspace(work / "ws")
@@ -142,14 +142,14 @@ def child_ray(work: Path, workers: int) -> dict[str, Any]:
     """
     import ray
 
-    from builder.prelabel.registry import default_prelabeller
-    from builder.prelabel.engines.ray import prelabel_with_ray, start_ray
     from builder.core.schema import load_schema
+    from builder.prelabel.engines.ray import prelabel_with_ray, start_ray
+    from builder.prelabel.registry import default_prelabeller
     from builder.workspace.layout import Workspace
 
     ws = Workspace(work / "ws")
-    if (ws.root / "prelabels").exists():
-        (ws.root / "prelabels").rename(work / f"prelabels-before-ray-{time.time_ns()}")
+    if ws.prelabels_root.exists():
+        ws.prelabels_root.rename(work / f"prelabels-before-ray-{time.time_ns()}")
     started = time.perf_counter()
     start_ray(None, workers)
     job_started = time.perf_counter()
@@ -164,11 +164,11 @@ def child_same_prelabels(first: Path, second: Path) -> dict[str, Any]:
     """Whether two pre-label folders hold the same pre-labels for the same sentences."""
     import pyarrow.parquet as pq
 
-    from builder.workspace.layout import Workspace
+    from builder.workspace.parts import parts
 
     def rows(folder: Path) -> dict[str, tuple[Any, ...]]:
         out = {}
-        for part in Workspace.parts(folder):
+        for part in parts(folder):
             table = pq.read_table(part)
             for row in table.to_pylist():
                 out[row["sentence_id"]] = (row["entities"], row["events"], row["triggers"])
@@ -237,10 +237,17 @@ def ner_f1(shared: Path, work: Path) -> dict[str, Any]:
 
     from builder.evaluate.ner import evaluate_ner
     from builder.ner.crf import MODEL_FILE, CrfNerModel
-    from builder.ner.train import CORPORA, CrfParams, deduplicate, is_dev, load_corpora, train_crf
+    from builder.ner.train import (
+        CORPORA,
+        CrfParams,
+        deduplicate,
+        is_dev,
+        load_corpora,
+        train_crf,
+    )
+    from builder.prelabel.taggers.crf import CrfEntityTagger
     from builder.prelabel.taggers.dates import DateRule
     from builder.prelabel.taggers.gazetteer import Gazetteer
-    from builder.prelabel.taggers.crf import CrfEntityTagger
 
     examples, _ = deduplicate(load_corpora(shared / "data" / "ner", CORPORA))
     train = [e.sentence for e in examples if not is_dev(e.sentence.tokens, seed=0, dev_fraction=0.15)]

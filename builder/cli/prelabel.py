@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from builder.cli.common import WorkspaceOption, console, fail, progress
+from builder.core.labels import labeller_name
 from builder.core.parallel import default_workers
 from builder.workspace.layout import Workspace
 
@@ -37,7 +38,7 @@ def prelabeller_factory(schema: Path | None, model: Path | None, lexicon: Path |
 def print_prelabels(summary: PrelabelSummary) -> None:
     """A table of what a pre-labelling run wrote."""
     table = Table(title="Pre-labels", show_header=False)
-    table.add_row("pre-labeller", ", ".join(summary.versions))
+    table.add_row("pre-labeller", labeller_name(summary.versions))
     table.add_row("sentences labelled", f"{summary.sentences:,}")
     table.add_row("already labelled (skipped)", f"{summary.already_labelled:,}")
     for label, count in sorted(summary.entities_by_label.items()):

@@ -123,7 +123,7 @@ def example_token_lists() -> list[list[str]]:
     from builder.ingest.read import read_file
     from builder.ingest.segment import segment
 
-    examples = Path(__file__).resolve().parent.parent / "examples"
+    examples = Path(__file__).resolve().parents[2] / "examples"
     out = []
     for path in sorted(examples.iterdir()):
         for article in read_file(path, notify=lambda notice: None):

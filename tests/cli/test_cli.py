@@ -1,4 +1,4 @@
-"""Workspace Parquet round trip and the command line, run as a user would."""
+"""The command line, run as a user would."""
 
 from __future__ import annotations
 
@@ -8,30 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from builder.workspace.human import AnnotationStore
 from builder.cli.app import app
-from builder.core.records import Sentence, Token
-from builder.workspace.layout import SENTENCE_SCHEMA, PartWriter, Workspace, sentence_from_row, sentence_row
+from builder.workspace.human import AnnotationStore
+from builder.workspace.layout import Workspace
 
 runner = CliRunner()
-
-
-def test_sentence_row_round_trip() -> None:
-    text = "Halo 😀 dunia."
-    sentence = Sentence(
-        id="s1", article_id="a1", index=2, paragraph=1, start=40, text=text,
-        tokens=(Token("Halo", 0, 4), Token("😀", 5, 6), Token("dunia", 7, 12), Token(".", 12, 13)),
-    )
-    assert sentence_from_row(sentence_row(sentence)) == sentence
-
-
-def test_part_writer_is_atomic(tmp_path: Path) -> None:
-    path = tmp_path / "part-x.parquet"
-    writer = PartWriter(path, SENTENCE_SCHEMA, batch_rows=1)
-    writer.add(sentence_row(Sentence("s", "a", 0, 0, 0, "x", (Token("x", 0, 1),))))
-    assert not path.exists(), "a part must not be visible before it is closed"
-    writer.abort()
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_help_lists_commands() -> None:
@@ -49,7 +30,7 @@ def test_cli_ingest_and_status(examples_dir: Path, tmp_path: Path) -> None:
     assert "wrote" in result.output
     status = runner.invoke(app, ["status", "--workspace", str(ws)])
     assert status.exit_code == 0
-    assert Workspace(ws).count_rows(Workspace(ws).articles_dir) == 6
+    assert Workspace(ws).count_articles() == 6
     assert "6" in status.output
 
 

@@ -10,24 +10,28 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from annotation.merge import ACCEPTED, FinalLabels
-from builder.workspace.human import AnnotationStore
+from builder.core.labels import LabelSet
 from builder.core.records import Span, short_hash
+from builder.core.schema import load_schema
+from builder.core.spans import spans_to_tags
+from builder.core.tokenizer import tokenize
 from builder.ingest.run import ingest
-from builder.prelabel.engines.local import prelabel_dir, prelabel_workspace
+from builder.prelabel.engines.local import prelabel_workspace
 from builder.prelabel.interface import Prelabeller
 from builder.prelabel.taggers.dates import DateRule
 from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
 from builder.prelabel.taggers.gazetteer import Gazetteer
-from builder.release.publish import export_conll, push_to_hub
-from builder.release.write import (ReleaseError, ReleaseOptions, bump, load_inputs, make_release, near_duplicate_groups,
-                             prelabel_quality, sketch)
-from builder.core.schema import load_schema
-from builder.core.tokenizer import tokenize
-from builder.core.spans import spans_to_tags
+from builder.release.exports import export_conll
+from builder.release.inputs import load_inputs
+from builder.release.options import ReleaseError, ReleaseOptions, bump
+from builder.release.publish import push_to_hub
+from builder.release.quality import prelabel_quality
+from builder.release.splits import near_duplicate_groups, sketch
+from builder.release.write import make_release
+from builder.workspace.human import ACCEPTED, AnnotationStore, FinalLabels
 from builder.workspace.layout import Workspace
 
-TEMPLATE = (Path(__file__).resolve().parent.parent / "dataset_card.md").read_text(encoding="utf-8")
+TEMPLATE = (Path(__file__).resolve().parents[2] / "dataset_card.md").read_text(encoding="utf-8")
 SCHEMA = load_schema()
 
 
@@ -44,7 +48,7 @@ def ready(examples_dir: Path, workspace: Workspace) -> Workspace:
 
 
 def release(ws: Workspace, tmp_path: Path, version: str, **kw) -> Path:
-    inputs = load_inputs(ws, prelabels_dir=prelabel_dir(ws, rule_prelabeller()))
+    inputs = load_inputs(ws, prelabels_dir=ws.prelabel_dir(rule_prelabeller().versions))
     options = ReleaseOptions(name="test_news", version=version, releases_dir=tmp_path / "releases", **kw)
     return make_release(inputs, SCHEMA, options, card_template=TEMPLATE,
                         quality=prelabel_quality(inputs, SCHEMA)).path
@@ -121,8 +125,8 @@ def test_gold_rows_changes_and_card(ready: Workspace, tmp_path: Path, examples_d
     sentence = next(s for s in ready.iter_sentences() if s.text == "Lebih dari 2.000 orang ditangkap.")
     AnnotationStore.of(ready).write_final([FinalLabels(
         sentence.id, short_hash(sentence.text), ACCEPTED,
-        "single annotator", ("1",), None, (Span(11, 16, "PER", "2.000", "human"),), (),
-        ("Justice.Arrest-Jail",))])
+        "single annotator", ("1",), None,
+        LabelSet.of_types([Span(11, 16, "PER", "2.000", "human")], [], ["Justice.Arrest-Jail"]))])
     second = release(ready, tmp_path, "0.2.0")
     gold = [r for r in rows(second) if r["status"] == "gold"]
     assert [r["id"] for r in gold] == [sentence.id] and gold[0]["annotator_count"] == 1

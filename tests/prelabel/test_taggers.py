@@ -7,13 +7,17 @@ from pathlib import Path
 import pytest
 
 from builder.core.records import Sentence, Span
+from builder.core.schema import SchemaError, load_schema
+from builder.core.tokenizer import tokenize
+from builder.ingest.segment import segment
 from builder.prelabel.interface import merge_spans
 from builder.prelabel.taggers.dates import DateRule
-from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon, parse_lexicon
+from builder.prelabel.taggers.events import (
+    LexiconEventTagger,
+    load_lexicon,
+    parse_lexicon,
+)
 from builder.prelabel.taggers.gazetteer import Gazetteer
-from builder.core.schema import SchemaError, load_schema
-from builder.ingest.segment import segment, tokenize
-from builder.core.spans import snap, spans_to_tags, tags_to_spans
 
 
 def sentence(text: str) -> Sentence:
@@ -47,7 +51,7 @@ def test_date_regex_prefilter_matches_the_plain_alternation(examples_dir: Path) 
     """The fast DATE regex (first-character check) finds exactly what the plain one does."""
     import re
 
-    from builder.prelabel import dates
+    from builder.prelabel.taggers import dates
 
     plain = re.compile("|".join(f"(?P<p{i}>(?<![\\w/]){p}(?![\\w/]))" for i, (p, _) in enumerate(dates.PATTERNS)))
     texts = [path.read_text(encoding="utf-8") for path in sorted(examples_dir.iterdir())]
@@ -115,40 +119,12 @@ def test_lexicon_errors(body: str, message: str) -> None:
         parse_lexicon(body, "x.toml")
 
 
-def test_lexicon_rescored_from_corrections() -> None:
-    lexicon = load_lexicon()
-    before = next(t for t in lexicon.triggers if t.phrase == "tiba")
-    after_lexicon = lexicon.rescored({"tiba": (0, 20), "tewas": (30, 0)})
-    after = next(t for t in after_lexicon.triggers if t.phrase == "tiba")
-    tewas = next(t for t in after_lexicon.triggers if t.phrase == "tewas")
-    assert after.score < before.score
-    assert tewas.score > next(t for t in lexicon.triggers if t.phrase == "tewas").score
-
-
 def test_merge_spans_priority_and_overlap() -> None:
     first = [Span(0, 5, "DATE", "Kamis", "rule")]
     second = [Span(0, 10, "PER", "Kamis Budi", "model"), Span(11, 15, "LOC", "Bali", "model")]
     third = [Span(11, 15, "ORG", "Bali", "gaz"), Span(20, 24, "LOC", "Jawa", "gaz")]
     merged = merge_spans([first, second, third])
     assert [(s.label, s.source) for s in merged] == [("DATE", "rule"), ("LOC", "model"), ("LOC", "gaz")]
-
-
-def test_tags_spans_round_trip_and_snap() -> None:
-    s = sentence("Presiden Kassym-Jomart Tokayev tiba di Almaty 😀 kemarin.")
-    tags = ["O", "B-PER", "I-PER", "O", "O", "B-LOC", "O", "O", "O"]
-    spans = tags_to_spans(s.text, s.tokens, tags, "model:x", [1.0, 0.9, 0.8, 1, 1, 0.7, 1, 1, 1])
-    assert [(x.text, x.label, x.score) for x in spans] == [("Kassym-Jomart Tokayev", "PER", 0.8), ("Almaty", "LOC", 0.7)]
-    assert spans_to_tags(s.tokens, spans, "s") == tags
-    cut = Span(12, 20, "PER", s.text[12:20], "human")  # cuts "Kassym-Jomart"
-    snapped = snap(cut, s.text, s.tokens)
-    assert snapped is not None and snapped.moved and snapped.span.text == "Kassym-Jomart"
-    with pytest.raises(ValueError, match=r"does not sit on token boundaries; snap it first"):
-        spans_to_tags(s.tokens, [cut], "sentence s")
-
-
-def test_stray_inside_tag_starts_a_span() -> None:
-    s = sentence("di Almaty sekarang")
-    assert [x.text for x in tags_to_spans(s.text, s.tokens, ["O", "I-LOC", "O"], "m")] == ["Almaty"]
 
 
 def test_seed_article_event_example(seed_text: str, events: LexiconEventTagger) -> None:

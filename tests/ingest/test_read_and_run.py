@@ -8,10 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from builder.ingest.read import InputError, decode, read_file
 from builder.core.records import Article
+from builder.ingest.read import InputError, decode, read_file
 from builder.ingest.run import ingest
 from builder.workspace.layout import Workspace
+from builder.workspace.parts import iter_parquet, parts
 
 GOOD_PAGE = (
     "Judul Berita Baik\n"
@@ -57,7 +58,7 @@ def test_examples_ingest_every_format(examples_dir: Path, workspace: Workspace) 
 
 
 def _articles(workspace: Workspace) -> list[dict]:
-    return [row for batch in workspace.iter_parquet(workspace.articles_dir) for row in batch.to_pylist()]
+    return [row for batch in iter_parquet(workspace.articles_dir) for row in batch.to_pylist()]
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -167,7 +168,7 @@ def test_run_continues_and_counts_every_skip(tmp_path: Path, workspace: Workspac
     assert [n.kind for n in summary.notices] == ["decoded_cp1252"]
     report = json.loads(Path(summary.outputs[-1]).read_text())
     assert report["skipped_by_kind"] == {"all_boilerplate": 1, "binary": 1, "duplicate": 1, "empty": 1}
-    assert workspace.count_rows(workspace.articles_dir) == 2
+    assert workspace.count_articles() == 2
 
 
 def test_second_run_skips_articles_already_in_workspace(tmp_path: Path, workspace: Workspace) -> None:
@@ -176,8 +177,8 @@ def test_second_run_skips_articles_already_in_workspace(tmp_path: Path, workspac
     second = ingest([page], workspace=workspace)
     assert first.articles == 1
     assert second.articles == 0 and [p.kind for p in second.skipped] == ["duplicate"]
-    assert workspace.count_rows(workspace.articles_dir) == 1
-    assert len(workspace.parts(workspace.sentences_dir)) == 1  # an empty run writes no part
+    assert workspace.count_articles() == 1
+    assert len(parts(workspace.sentences_dir)) == 1  # an empty run writes no part
 
 
 def test_sentences_are_written_in_batches(tmp_path: Path, workspace: Workspace) -> None:
@@ -187,7 +188,7 @@ def test_sentences_are_written_in_batches(tmp_path: Path, workspace: Workspace) 
     path = write(tmp_path / "many.jsonl", "\n".join(json.dumps(r) for r in records))
     summary = ingest([path], workspace=workspace, batch_rows=8)
     assert summary.sentences == 50
-    part = pq.ParquetFile(workspace.parts(workspace.sentences_dir)[0])
+    part = pq.ParquetFile(parts(workspace.sentences_dir)[0])
     sizes = [part.metadata.row_group(i).num_rows for i in range(part.metadata.num_row_groups)]
     assert sizes == [10, 10, 10, 10, 10]  # two 5-sentence articles reach the batch of 8
     sentences = list(workspace.iter_sentences())
@@ -211,7 +212,7 @@ def test_workers_give_the_same_workspace(examples_dir: Path, tmp_path: Path) -> 
     for workers in (1, 2):
         ws = Workspace(tmp_path / f"ws{workers}")
         summary = ingest([examples_dir, bad], workspace=ws, workers=workers)
-        rows = [r for b in ws.iter_parquet(ws.sentences_dir) for r in b.to_pylist()]
+        rows = [r for b in iter_parquet(ws.sentences_dir) for r in b.to_pylist()]
         results.append((summary.articles, summary.sentences, [(p.where, p.kind) for p in summary.skipped], rows))
     assert results[0] == results[1]
     assert results[0][2] == [(str(tmp_path / "bad" / "copy.txt"), "duplicate"), (str(tmp_path / "bad" / "empty.txt"), "empty")]

@@ -14,7 +14,7 @@ from builder.ner.conll import DEFAULT_LABEL_MAP, read_conll
 from builder.prelabel.taggers.dates import DateRule
 from builder.prelabel.taggers.gazetteer import Gazetteer
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 runner = CliRunner()
 
 

@@ -15,19 +15,25 @@ from uuid import uuid4
 import pytest
 import requests
 
-from annotation.client import (LabelStudioUnavailable, apply_export, connect, download_export, ensure_project,
-                               existing_tasks, push_tasks)
-from annotation.merge import ACCEPTED, REVIEW, SKIPPED
+from annotation.client import (
+    LabelStudioUnavailable,
+    apply_export,
+    connect,
+    download_export,
+    ensure_project,
+    existing_tasks,
+    push_tasks,
+)
 from annotation.server import LabelStudioServer
-from builder.workspace.human import AnnotationStore
 from annotation.tasks import build_tasks
+from builder.core.schema import load_schema
 from builder.ingest.run import ingest
-from builder.prelabel.engines.local import iter_prelabels, prelabel_dir, prelabel_workspace
+from builder.prelabel.engines.local import prelabel_workspace
 from builder.prelabel.interface import Prelabeller
 from builder.prelabel.taggers.dates import DateRule
 from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
 from builder.prelabel.taggers.gazetteer import Gazetteer
-from builder.core.schema import load_schema
+from builder.workspace.human import ACCEPTED, REVIEW, SKIPPED, AnnotationStore
 from builder.workspace.layout import Workspace
 
 SCHEMA = load_schema()
@@ -49,8 +55,8 @@ def prepared(tmp_path: Path, *inputs: Path) -> Workspace:
 
 
 def tasks_of(ws: Workspace) -> list[dict]:
-    labels = {item.sentence_id: item for item in iter_prelabels(prelabel_dir(ws, prelabeller()))}
-    titles = {r["id"]: r["title"] for b in ws.iter_parquet(ws.articles_dir, ["id", "title"]) for r in b.to_pylist()}
+    labels = {item.sentence_id: item.labels for item in ws.iter_prelabels(ws.prelabel_dir(prelabeller().versions))}
+    titles = ws.article_titles()
     return list(build_tasks(ws.iter_sentences(), titles=titles, prelabels=labels, model_version="test"))
 
 
@@ -94,13 +100,13 @@ def test_push_twice_pull_twice_gives_identical_results(label_studio, examples_di
                           project=project_id)
     store = AnnotationStore.of(ws)
     one = pull(ls, ws, project_id)
-    final_bytes = store.final_path.read_bytes()
+    final_bytes = ws.final_path.read_bytes()
     two = pull(ls, ws, project_id)
     assert one.snapshot == two.snapshot, "the same export is kept once"
-    assert store.final_path.read_bytes() == final_bytes
+    assert ws.final_path.read_bytes() == final_bytes
     assert (one.annotations, two.annotations, one.accepted) == (1, 1, 1)
     final = next(store.iter_final())
-    assert final.status == ACCEPTED and final.event_types == ("Justice.Arrest-Jail",)
+    assert final.status == ACCEPTED and final.labels.event_types == ("Justice.Arrest-Jail",)
 
 
 def test_annotators_work_as_people_do(label_studio, examples_dir: Path, tmp_path: Path) -> None:
@@ -148,11 +154,11 @@ def test_annotators_work_as_people_do(label_studio, examples_dir: Path, tmp_path
     assert summary.annotations == 6 and summary.skipped == 1
     accepted = final[by_task[accept_id]]
     assert accepted.status == ACCEPTED
-    assert [(s.text, s.label) for s in accepted.entities] == [(r["value"]["text"], r["value"]["labels"][0])
+    assert [(s.text, s.label) for s in accepted.labels.entities] == [(r["value"]["text"], r["value"]["labels"][0])
                                                              for r in accept_result if r["from_name"] == "entities"]
-    assert ("Almaty", "ORG") in [(s.text, s.label) for s in final[by_task[change_id]].entities]
-    assert "Rusia" not in [s.text for s in final[by_task[delete_id]].entities]
-    assert ("Kassym-Jomart Tokayev", "PER") in [(s.text, s.label) for s in final[by_task[add_id]].entities]
+    assert ("Almaty", "ORG") in [(s.text, s.label) for s in final[by_task[change_id]].labels.entities]
+    assert "Rusia" not in [s.text for s in final[by_task[delete_id]].labels.entities]
+    assert ("Kassym-Jomart Tokayev", "PER") in [(s.text, s.label) for s in final[by_task[add_id]].labels.entities]
     assert final[by_task[skip_id]].status == SKIPPED
     disagreement = final[by_task[both_id]]
     assert disagreement.status == REVIEW and len(disagreement.annotators) == 2
@@ -179,9 +185,9 @@ def test_emoji_text_round_trips_with_exact_offsets(label_studio, tmp_path: Path)
     ls.annotations.create(id=task_id, result=result, project=project_id, parent_prediction=prediction.id)
     pull(ls, ws, project_id)
     final = next(AnnotationStore.of(ws).iter_final())
-    spans = {s.text: (s.start, s.end, s.label) for s in final.entities}
+    spans = {s.text: (s.start, s.end, s.label) for s in final.labels.entities}
     assert spans["Budi Santoso"] == (start, start + 12, "PER")
-    for span in final.entities:
+    for span in final.labels.entities:
         assert text[span.start : span.end] == span.text
 
 
@@ -253,13 +259,13 @@ def test_killed_server_during_pull_changes_nothing_and_loses_nothing(
         for (task_id,) in ids[10:15]:
             ls.annotations.create(id=task_id, result=[], project=project_id, lead_time=1.0)
         store = AnnotationStore.of(ws)
-        before = (store.annotations_path.read_bytes(), store.final_path.read_bytes(),
-                  sorted(p.name for p in store.snapshots.iterdir()))
+        before = (ws.annotations_path.read_bytes(), ws.final_path.read_bytes(),
+                  sorted(p.name for p in ws.snapshots_dir.iterdir()))
         _kill(server)
         with pytest.raises(LabelStudioUnavailable, match=r"nothing was changed in the workspace"):
             pull(ls, ws, project_id)
-        assert (store.annotations_path.read_bytes(), store.final_path.read_bytes(),
-                sorted(p.name for p in store.snapshots.iterdir())) == before
+        assert (ws.annotations_path.read_bytes(), ws.final_path.read_bytes(),
+                sorted(p.name for p in ws.snapshots_dir.iterdir())) == before
         server.start()
         ls = connect(server.url, server.token)
         second = pull(ls, ws, project_id)

@@ -6,7 +6,13 @@ import unicodedata
 
 import pytest
 
-from builder.ingest.clean import clean_page, find_dateline, match_rule, normalise_line, parse_author
+from builder.ingest.clean import (
+    clean_page,
+    find_dateline,
+    match_rule,
+    normalise_line,
+    parse_author,
+)
 from builder.ingest.read import read_text_page
 from builder.ingest.segment import segment
 

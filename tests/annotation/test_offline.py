@@ -8,13 +8,15 @@ import pytest
 
 from annotation.export import ExportError, parse_export
 from annotation.labelconfig import FLAGS, labelling_config
-from annotation.merge import ACCEPTED, REVIEW, SKIPPED, agreement, merge
+from annotation.merge import merge
 from annotation.offsets import CODEPOINT, UTF16, from_utf16, to_label_studio, to_utf16
 from annotation.tasks import build_tasks
+from builder.core.labels import EventLabel, LabelSet
 from builder.core.records import Sentence, Span
-from builder.prelabel.interface import EventLabel, SentenceLabels
 from builder.core.schema import LabelDef, Schema, load_schema
 from builder.core.tokenizer import tokenize
+from builder.release.quality import agreement
+from builder.workspace.human import ACCEPTED, REVIEW, SKIPPED
 
 EMOJI = "Akun @warga 😀 menulis 🎢 di Bekasi 𝕏 kemarin."
 
@@ -62,9 +64,9 @@ def _sentence(sid: str, article: str, index: int, text: str) -> Sentence:
 def test_tasks_have_context_and_predictions_in_server_units(units: str, shift: int) -> None:
     sentences = [_sentence("s1", "a", 0, "Satu."), _sentence("s2", "a", 1, EMOJI), _sentence("s3", "b", 0, "Lain.")]
     start = EMOJI.index("Bekasi")
-    labels = SentenceLabels(
-        "s2", (Span(start, start + 6, "LOC", "Bekasi", "gazetteer:places.v1", 0.8),),
-        (EventLabel("Contact.Meet", 0.5, "lexicon:events.v1"),), (),
+    labels = LabelSet(
+        entities=(Span(start, start + 6, "LOC", "Bekasi", "gazetteer:places.v1", 0.8),),
+        events=(EventLabel("Contact.Meet", 0.5, "lexicon:events.v1"),),
     )
     tasks = list(build_tasks(sentences, titles={"a": "Judul A"}, prelabels={"s2": labels}, model_version="v",
                              units=units))
@@ -113,8 +115,8 @@ def test_parse_export_converts_offsets_keeps_latest_and_snaps(schema: Schema, un
     assert parsed.superseded == 1 and parsed.drafts_ignored == 1
     first, second = parsed.annotations
     assert (first.annotator, first.annotation_id, first.skipped) == ("1", 11, False)
-    assert [(s.text, s.start, s.label) for s in first.entities] == [("Bekasi", b, "LOC")]
-    assert first.event_types == ("Contact.Meet",)
+    assert [(s.text, s.start, s.label) for s in first.labels.entities] == [("Bekasi", b, "LOC")]
+    assert first.labels.event_types == ("Contact.Meet",)
     assert second.annotator == "b@x.id" and second.skipped
     assert [(r.before, r.after) for r in parsed.snapped] == [("Beka", "Bekasi")]
 
@@ -170,10 +172,10 @@ def test_merge_policy_and_agreement(schema: Schema) -> None:
     final = {f.sentence_id: f for f in merge(annotations)}
     assert final["agree"].status == ACCEPTED and final["agree"].agreement == 1.0
     assert final["disagree"].status == REVIEW and "Bekasi/ORG" in final["disagree"].reason
-    assert final["disagree"].agreement == 0.5 and final["disagree"].entities == ()
+    assert final["disagree"].agreement == 0.5 and final["disagree"].labels.entities == ()
     assert final["single"].status == ACCEPTED and final["single"].agreement is None
     assert final["skipped"].status == SKIPPED
-    assert final["adjudicated"].status == ACCEPTED and [s.label for s in final["adjudicated"].entities] == ["LOC"]
+    assert final["adjudicated"].status == ACCEPTED and [s.label for s in final["adjudicated"].labels.entities] == ["LOC"]
     report = agreement(annotations, schema.entity_labels, schema.event_labels)
     assert report.sentences_compared == 3
     assert report.entity_f1["PER"] == pytest.approx(4 / 5)  # agree 2, disagree 2, adjudicated: 1 vs 0

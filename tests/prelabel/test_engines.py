@@ -6,10 +6,10 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
-from builder.ingest.run import ingest
-from builder.prelabel.engines.local import iter_prelabels, prelabel_workspace
-from builder.prelabel.registry import default_prelabeller
 from builder.core.schema import load_schema
+from builder.ingest.run import ingest
+from builder.prelabel.engines.local import prelabel_workspace
+from builder.prelabel.registry import default_prelabeller
 from builder.workspace.layout import Workspace
 
 
@@ -21,12 +21,12 @@ def test_workers_give_the_same_prelabels_and_reruns_add_nothing(examples_dir: Pa
         ingest([examples_dir], workspace=ws)
         summary = prelabel_workspace(ws, factory, workers=workers, batch_size=7)
         assert summary.sentences == 65 and summary.already_labelled == 0
-        results.append(list(iter_prelabels(Path(summary.directory))))
+        results.append(list(Workspace.iter_prelabels(Path(summary.directory))))
         again = prelabel_workspace(ws, factory, workers=workers)
         assert (again.sentences, again.already_labelled, again.output) == (0, 65, None)
     assert results[0] == results[1]
-    assert sum(len(labels.entities) for labels in results[0]) > 50
-    sources = {span.source for labels in results[0] for span in labels.entities}
+    assert sum(len(item.labels.entities) for item in results[0]) > 50
+    sources = {span.source for item in results[0] for span in item.labels.entities}
     assert sources == {"rule:date.v1", "model:id_news.ner.crf.v1", "gazetteer:places.v1"}
 
 
@@ -36,7 +36,7 @@ def test_ingest_can_prelabel_in_the_same_pass(examples_dir: Path, tmp_path: Path
     factory = partial(default_prelabeller, load_schema())
     separate = Workspace(tmp_path / "separate")
     ingest([examples_dir], workspace=separate)
-    expected = list(iter_prelabels(Path(prelabel_workspace(separate, factory).directory)))
+    expected = list(Workspace.iter_prelabels(Path(prelabel_workspace(separate, factory).directory)))
     for workers in (1, 2):
         ws = Workspace(tmp_path / f"fused{workers}")
         # the duplicate copy must be skipped together with its pre-labels
@@ -46,8 +46,8 @@ def test_ingest_can_prelabel_in_the_same_pass(examples_dir: Path, tmp_path: Path
         summary = ingest([examples_dir, copy], workspace=ws, workers=workers, prelabeller=factory)
         assert summary.skipped_by_kind() == {"duplicate": 1}
         assert summary.prelabels is not None and summary.prelabels.sentences == summary.sentences == 65
-        assert list(iter_prelabels(Path(summary.prelabels.directory))) == expected
-        assert summary.prelabels.entities_by_label == Counter(e.label for x in expected for e in x.entities)
+        assert list(Workspace.iter_prelabels(Path(summary.prelabels.directory))) == expected
+        assert summary.prelabels.entities_by_label == Counter(e.label for x in expected for e in x.labels.entities)
         later = prelabel_workspace(ws, factory, workers=workers)
         assert (later.sentences, later.already_labelled) == (0, 65)
 
@@ -59,12 +59,12 @@ def test_seed_article_prelabels(seed_text: str, tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "ws")
     ingest([page], workspace=ws)
     summary = prelabel_workspace(ws, partial(default_prelabeller, load_schema()))
-    labels = {item.sentence_id: item for item in iter_prelabels(Path(summary.directory))}
+    labels = {item.sentence_id: item for item in Workspace.iter_prelabels(Path(summary.directory))}
     spans = set()
     events = {}
     for sentence in ws.iter_sentences():
-        spans |= {(s.text, s.label) for s in labels[sentence.id].entities}
-        events[sentence.text] = {e.label for e in labels[sentence.id].events}
+        spans |= {(s.text, s.label) for s in labels[sentence.id].labels.entities}
+        events[sentence.text] = {e.label for e in labels[sentence.id].labels.events}
     assert {("Kassym-Jomart Tokayev", "PER"), ("Organisasi Perjanjian Keamanan Kolektif", "ORG"),
             ("Almaty", "LOC"), ("Kamis (6/1/2022)", "DATE")} <= spans
     assert events["Lebih dari 2.000 orang ditangkap."] == {"Justice.Arrest-Jail"}
@@ -78,9 +78,9 @@ def test_ray_engine_gives_the_same_prelabels_as_the_local_path(examples_dir: Pat
     for ws in (local, on_ray):
         ingest([examples_dir], workspace=ws)
     local_summary = prelabel_workspace(local, factory)
-    expected = {x.sentence_id: x for x in iter_prelabels(Path(local_summary.directory))}
+    expected = {x.sentence_id: x for x in Workspace.iter_prelabels(Path(local_summary.directory))}
     summary = prelabel_with_ray(on_ray, factory, workers=2, batch_size=16)
-    got = {x.sentence_id: x for x in iter_prelabels(Path(summary.directory))}
+    got = {x.sentence_id: x for x in Workspace.iter_prelabels(Path(summary.directory))}
     assert summary.sentences == 65 and got == expected
     assert summary.tokens == local_summary.tokens > 0
     for counts in ("entities_by_source", "entities_by_label", "events_by_type"):
