@@ -8,14 +8,14 @@ the task and the sentence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from annotation.labelconfig import ENTITIES, EVENTS, FLAGS, FLAGS_NAME, TRIGGERS
 from annotation.offsets import CODEPOINT, UTF16, from_label_studio
 from builder.core.labels import LabelSet
-from builder.core.records import Span
+from builder.core.records import Span, Token
 from builder.core.schema import Schema
 from builder.core.spans import snap
 from builder.core.tokenizer import tokenize
@@ -139,6 +139,44 @@ def _other_units_hint(text: str, value: dict[str, Any], units: str) -> str:
     return ""
 
 
+def _latest_per_annotator(task: dict[str, Any], parsed: ParsedExport) -> dict[str, dict[str, Any]]:
+    """Each annotator's newest annotation of a task (by update time, then id); older ones are counted."""
+    latest: dict[str, dict[str, Any]] = {}
+    for annotation in task.get("annotations") or []:
+        who = annotator_of(annotation)
+        key = (str(annotation.get("updated_at") or ""), int(annotation.get("id", 0)))
+        current = latest.get(who)
+        if current is None or key > (str(current.get("updated_at") or ""), int(current.get("id", 0))):
+            if current is not None:
+                parsed.superseded += 1
+            latest[who] = annotation
+        else:
+            parsed.superseded += 1
+    return latest
+
+
+def _snapped(spans: list[Span], text: str, tokens: Sequence[Token], where: str, report: Callable[[Span, Span], None],
+             problems: list[str]) -> list[Span]:
+    """Spans moved onto token boundaries (each move reported); a span over no token is a problem."""
+    kept = []
+    for span in spans:
+        moved = snap(span, text, tokens)
+        if moved is None:
+            problems.append(f"{where}: region {span.text!r} covers no token")
+            continue
+        if moved.moved:
+            report(span, moved.span)
+        kept.append(moved.span)
+    return kept
+
+
+def _check_overlaps(entities: list[Span], where: str, problems: list[str]) -> None:
+    for left, right in zip(entities, entities[1:], strict=False):
+        if right.start < left.end:
+            problems.append(f"{where}: entity regions {left.text!r} ({left.label}) and {right.text!r} "
+                            f"({right.label}) overlap; keep one of them in Label Studio")
+
+
 def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> ParsedExport:
     """Checked annotations from an export: each annotator's latest submitted annotation per task."""
     parsed = ParsedExport()
@@ -148,17 +186,7 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
         data = task["data"]
         text, sentence_id, task_id = data["text"], data["sentence_id"], int(task.get("id", -1))
         parsed.drafts_ignored += len(task.get("drafts") or [])
-        latest: dict[str, dict[str, Any]] = {}
-        for annotation in task.get("annotations") or []:
-            who = annotator_of(annotation)
-            key = (str(annotation.get("updated_at") or ""), int(annotation.get("id", 0)))
-            current = latest.get(who)
-            if current is None or key > (str(current.get("updated_at") or ""), int(current.get("id", 0))):
-                if current is not None:
-                    parsed.superseded += 1
-                latest[who] = annotation
-            else:
-                parsed.superseded += 1
+        latest = _latest_per_annotator(task, parsed)
         if not latest:
             parsed.tasks_without_annotations += 1
         tokens = tokenize(text)
@@ -169,21 +197,13 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
             if not skipped:
                 entities, triggers, events, flags = _regions(annotation.get("result") or [], text, schema, where,
                                                              units, problems)
-            snapped_spans = []
-            for group in (entities, triggers):
-                for span in group:
-                    moved = snap(span, text, tokens)
-                    if moved is None:
-                        problems.append(f"{where}: region {span.text!r} covers no token")
-                        continue
-                    if moved.moved:
-                        parsed.snapped.append(SnapReport(task_id, sentence_id, who, span.text, moved.span.text))
-                    snapped_spans.append((group is entities, moved.span))
-            kept_entities = sorted((s for is_entity, s in snapped_spans if is_entity), key=lambda s: s.start)
-            for left, right in zip(kept_entities, kept_entities[1:], strict=False):
-                if right.start < left.end:
-                    problems.append(f"{where}: entity regions {left.text!r} ({left.label}) and {right.text!r} "
-                                    f"({right.label}) overlap; keep one of them in Label Studio")
+
+            def report(before: Span, after: Span, who: str = who) -> None:
+                parsed.snapped.append(SnapReport(task_id, sentence_id, who, before.text, after.text))
+
+            entities = sorted(_snapped(entities, text, tokens, where, report, problems), key=lambda s: s.start)
+            triggers = _snapped(triggers, text, tokens, where, report, problems)
+            _check_overlaps(entities, where, problems)
             parsed.annotations.append(
                 Annotation(
                     task_id=task_id,
@@ -193,8 +213,7 @@ def parse_export(export: object, schema: Schema, units: str = CODEPOINT) -> Pars
                     annotator=who,
                     updated_at=str(annotation.get("updated_at") or ""),
                     skipped=skipped,
-                    labels=LabelSet.of_types(kept_entities, [s for is_entity, s in snapped_spans if not is_entity],
-                                             sorted(set(events))),
+                    labels=LabelSet.of_types(entities, triggers, sorted(set(events))),
                     flags=tuple(sorted(set(flags))),
                     ground_truth=bool(annotation.get("ground_truth")),
                 )

@@ -1,12 +1,10 @@
-"""Install, start and stop an embedded Label Studio on 127.0.0.1 with SQLite in a given directory."""
+"""Start and stop an embedded Label Studio on 127.0.0.1 with SQLite in a given directory (installed by install.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import hashlib
-import json
 import logging
 import os
 import re
@@ -18,111 +16,28 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from annotation.install import (
+    DEFAULT_VERSION,
+    LabelStudioError,
+    ensure_installed,
+    file_lock,
+    tail,
+    version_dir,
+)
+
 log = logging.getLogger(__name__)
 
-DEFAULT_VERSION = "1.23.2"
-CACHE_DIR_ENV = "NDB_CACHE_DIR"
 HOST = "127.0.0.1"
 LOG_NAME = "label-studio.log"
 DB_NAME = "label_studio.sqlite3"
-_INSTALLED_MARKER = ".ndb-installed"
-_VERSION_RE = re.compile(r"\d+\.\d+\.\d+(?:[.-]?(?:a|b|rc|post|dev)\d+)*")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]{6,40}")
 # Only these variables of ours reach Label Studio: it reads plain USERNAME, PASSWORD, HOST,
 # PORT, DEBUG, CI, ... (label_studio/core/utils/params.py get_env), so we pass no others.
 _PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SYSTEMROOT")
-
-
-class LabelStudioError(RuntimeError):
-    """Label Studio could not be installed, started or stopped."""
-
-
-def cache_root() -> Path:
-    """Where installs and templates are cached: `$NDB_CACHE_DIR`, else ~/.cache/news-dataset-builder."""
-    configured = os.environ.get(CACHE_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser().resolve()
-    return Path.home() / ".cache" / "news-dataset-builder"
-
-
-def version_dir(version: str = DEFAULT_VERSION) -> Path:
-    """The cache directory of one Label Studio version (its venv and data templates)."""
-    if not _VERSION_RE.fullmatch(version):
-        raise LabelStudioError(
-            f"Label Studio version {version!r} is not a release number; use one like {DEFAULT_VERSION!r}."
-        )
-    return cache_root() / f"label-studio-{version}"
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` so parallel processes install or build only once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _tail(path: Path, lines: int = 30, start: int = 0) -> str:
-    """The last lines of a text file from byte offset `start`, or a note that it is missing."""
-    try:
-        with path.open("rb") as handle:
-            handle.seek(start)
-            text = handle.read().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        return f"(no log at {path})"
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def ensure_installed(version: str = DEFAULT_VERSION) -> Path:
-    """Install label-studio==version into its own venv on first use; return its `label-studio` executable."""
-    root = version_dir(version)
-    venv_dir = root / "venv"
-    executable = venv_dir / "bin" / "label-studio"
-    marker = venv_dir / _INSTALLED_MARKER
-    if marker.is_file():
-        return executable
-    with _file_lock(root / ".install.lock"):
-        if marker.is_file():
-            return executable
-        if venv_dir.exists():
-            log.warning("Removing unfinished Label Studio install at %s", venv_dir)
-            shutil.rmtree(venv_dir)
-        pip_log = root / "pip-install.log"
-        log.info("Installing label-studio==%s into %s (once; takes a minute or two)", version, venv_dir)
-        started = time.monotonic()
-        steps = [
-            [sys.executable, "-m", "venv", str(venv_dir)],
-            [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-             f"label-studio=={version}"],
-            # `label-studio version` would migrate a database in ~/.local/share; import it instead.
-            [str(venv_dir / "bin" / "python"), "-c", "import label_studio; print(label_studio.__version__)"],
-        ]
-        with pip_log.open("w") as out:
-            for step in steps:
-                result = subprocess.run(
-                    step, check=False, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-                )
-                if result.returncode != 0:
-                    shutil.rmtree(venv_dir, ignore_errors=True)
-                    raise LabelStudioError(
-                        f"Installing label-studio=={version} into {venv_dir} failed: "
-                        f"`{' '.join(step)}` exited with {result.returncode}. Last lines of {pip_log}:\n"
-                        f"{_tail(pip_log)}\n"
-                        "Check that PyPI is reachable (or set PIP_INDEX_URL) and run again, or use your own "
-                        "Label Studio with --url / LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY."
-                    )
-        marker.write_text(json.dumps({"version": version, "seconds": round(time.monotonic() - started, 1)}))
-        log.info("Installed label-studio==%s in %.0f s", version, time.monotonic() - started)
-    return executable
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +115,7 @@ def ensure_template(credentials: Credentials = Credentials(), version: str = DEF
     template = templates / credentials.fingerprint()
     if (template / DB_NAME).is_file():
         return template
-    with _file_lock(templates / ".build.lock"):
+    with file_lock(templates / ".build.lock"):
         if (template / DB_NAME).is_file():
             return template
         building = templates / f".building-{credentials.fingerprint()}"
@@ -351,12 +266,12 @@ class LabelStudioServer:
         while time.monotonic() < deadline:
             code = process.poll()
             if code is not None:
-                tail = _tail(self.log_path, start=log_start)
-                if "That port is already in use" in tail and self.port is None:
+                last_lines = tail(self.log_path, start=log_start)
+                if "That port is already in use" in last_lines and self.port is None:
                     raise _PortTaken(port)
                 raise LabelStudioError(
                     f"Label Studio exited with code {code} while starting on {HOST}:{port} "
-                    f"(data dir {self.data_dir}). Last lines of {self.log_path}:\n{tail}"
+                    f"(data dir {self.data_dir}). Last lines of {self.log_path}:\n{last_lines}"
                 )
             if _health_ok(port):
                 if _listener_is_process(port, process.pid) is False:
@@ -370,7 +285,7 @@ class LabelStudioServer:
         raise LabelStudioError(
             f"Label Studio did not answer {HOST}:{port}/health within {self.start_timeout:.0f} s; "
             f"raise start_timeout if the machine is slow. Last lines of {self.log_path}:\n"
-            f"{_tail(self.log_path, start=log_start)}"
+            f"{tail(self.log_path, start=log_start)}"
         )
 
     def _check_token(self, port: int) -> None:

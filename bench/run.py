@@ -68,7 +68,7 @@ def child_ours(corpus: Path, work: Path, workers: int, mode: str = "one-pass") -
     two-pass: `builder ingest`, then `builder prelabel` over the stored sentences.
     """
     from builder.core.schema import load_schema
-    from builder.ingest.run import ingest
+    from builder.ingest.run import IngestOptions, ingest
     from builder.prelabel.engines.local import prelabel_workspace
     from builder.prelabel.registry import default_prelabeller
     from builder.workspace.layout import Workspace
@@ -77,11 +77,11 @@ def child_ours(corpus: Path, work: Path, workers: int, mode: str = "one-pass") -
     factory = partial(default_prelabeller, load_schema())
     started = time.perf_counter()
     if mode == "one-pass":
-        summary = ingest([corpus], workspace=ws, workers=workers, prelabeller=factory)
+        summary = ingest([corpus], workspace=ws, options=IngestOptions(workers=workers, prelabeller=factory))
         labelled = summary.prelabels
         ingested = finished = time.perf_counter()
     else:
-        summary = ingest([corpus], workspace=ws, workers=workers)
+        summary = ingest([corpus], workspace=ws, options=IngestOptions(workers=workers))
         ingested = time.perf_counter()
         labelled = prelabel_workspace(ws, factory, workers=workers)
         finished = time.perf_counter()
@@ -179,10 +179,10 @@ def child_same_prelabels(first: Path, second: Path) -> dict[str, Any]:
 
 
 def child_ingest_only(corpus: Path, work: Path) -> dict[str, Any]:
-    from builder.ingest.run import ingest
+    from builder.ingest.run import IngestOptions, ingest
     from builder.workspace.layout import Workspace
 
-    summary = ingest([corpus], workspace=Workspace(work / "ws"), workers=2)
+    summary = ingest([corpus], workspace=Workspace(work / "ws"), options=IngestOptions(workers=2))
     return {"sentences": summary.sentences}
 
 

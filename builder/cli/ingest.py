@@ -55,6 +55,7 @@ def ingest(
         "(the fastest way; the same result as running `builder prelabel` afterwards).")] = False,
 ) -> None:
     """Read, clean and segment articles into the workspace (Parquet), reporting what was skipped."""
+    from builder.ingest.run import IngestOptions
     from builder.ingest.run import ingest as run_ingest
 
     missing = [str(p) for p in paths if not p.exists()]
@@ -68,8 +69,8 @@ def ingest(
         def on_file(path: Path) -> None:
             bar.update(task, advance=1, current=path.name)
 
-        summary = run_ingest(files, workspace=Workspace(workspace), max_chars=max_chars, workers=workers,
-                             prelabeller=factory, on_file=on_file)
+        options = IngestOptions(max_chars=max_chars, workers=workers, prelabeller=factory, on_file=on_file)
+        summary = run_ingest(files, workspace=Workspace(workspace), options=options)
     _print_summary(summary)
     if summary.prelabels is not None:
         print_prelabels(summary.prelabels)

@@ -63,7 +63,8 @@ def serve(
 ) -> None:
     """Run the embedded Label Studio (own virtualenv, SQLite in the workspace) until Ctrl-C."""
     from annotation.embedded import announced, embedded_server
-    from annotation.server import Credentials, LabelStudioError
+    from annotation.install import LabelStudioError
+    from annotation.server import Credentials
 
     ws = Workspace(workspace)
     stop = threading.Event()

@@ -174,78 +174,106 @@ def batches(paths: Iterable[Path], max_files: int = 64, max_bytes: int = 8 << 20
         yield batch
 
 
-def ingest(
-    paths: Iterable[Path],
-    *,
-    workspace: Workspace,
-    max_chars: int = DEFAULT_MAX_CHARS,
-    batch_rows: int = 2048,
-    workers: int = 1,
-    prelabeller: Callable[[], Labeller] | None = None,
-    on_file: Callable[[Path], None] | None = None,
-) -> IngestSummary:
-    """Read, clean and segment every article under `paths` into new workspace parts.
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to ingest: page size limit, rows per Parquet batch, workers, an optional labeller
+    factory (pre-label in the same pass) and a callback per file read."""
 
-    Files are read and segmented in batches on `workers` processes; duplicates are found and
-    rows written here, in file order, so the result does not depend on the number of workers.
-    With a `prelabeller` factory, the workers also pre-label the new sentences in the same
-    pass (as `builder prelabel` would, into the same pre-label folder).
-    """
-    run_id = workspace.new_run_id()
-    summary = IngestSummary(run_id=run_id)
-    seen = workspace.known_articles()
-    articles = PartWriter(workspace.articles_dir / f"part-{run_id}.parquet", ARTICLE_SCHEMA, batch_rows)
-    sentences = PartWriter(workspace.sentences_dir / f"part-{run_id}.parquet", SENTENCE_SCHEMA, batch_rows)
-    writers = [articles, sentences]
-    prelabels: PartWriter | None = None
-    if prelabeller is not None:
-        built = prelabeller()  # fails here, clearly, rather than in a worker; warms what workers inherit
-        directory = workspace.open_prelabel_dir(built.versions)
-        summary.prelabels = PrelabelSummary(str(directory), built.versions)
-        prelabels = PartWriter(directory / f"part-{run_id}.parquet", PRELABEL_SCHEMA, batch_rows)
-        writers.append(prelabels)
+    max_chars: int = DEFAULT_MAX_CHARS
+    batch_rows: int = 2048
+    workers: int = 1
+    prelabeller: Callable[[], Labeller] | None = None
+    on_file: Callable[[Path], None] | None = None
 
-    def accept(article: Segmented, batch: BatchResult) -> None:
-        if article.content_hash in seen:
+    def __post_init__(self) -> None:
+        if self.max_chars < 1 or self.batch_rows < 1 or self.workers < 1:
+            raise ValueError(f"max_chars, batch_rows and workers must be at least 1, not "
+                             f"{self.max_chars}, {self.batch_rows}, {self.workers}")
+
+
+class _RunWriters:
+    """The parts one ingest run writes (articles, sentences, and pre-labels when it pre-labels),
+    and the duplicate check that decides what goes into them."""
+
+    def __init__(self, workspace: Workspace, run_id: str, options: IngestOptions, summary: IngestSummary) -> None:
+        self.summary = summary
+        self.seen = workspace.known_articles()
+        self.articles = PartWriter(workspace.articles_dir / f"part-{run_id}.parquet", ARTICLE_SCHEMA,
+                                   options.batch_rows)
+        self.sentences = PartWriter(workspace.sentences_dir / f"part-{run_id}.parquet", SENTENCE_SCHEMA,
+                                    options.batch_rows)
+        self.prelabels: PartWriter | None = None
+        if options.prelabeller is not None:
+            built = options.prelabeller()  # fails here, clearly, rather than in a worker; warms what workers inherit
+            directory = workspace.open_prelabel_dir(built.versions)
+            summary.prelabels = PrelabelSummary(str(directory), built.versions)
+            self.prelabels = PartWriter(directory / f"part-{run_id}.parquet", PRELABEL_SCHEMA, options.batch_rows)
+
+    @property
+    def all(self) -> list[PartWriter]:
+        """Every writer of the run."""
+        return [w for w in (self.articles, self.sentences, self.prelabels) if w is not None]
+
+    def accept(self, article: Segmented, batch: BatchResult) -> None:
+        """Write an article and its rows, unless the same text was stored before."""
+        summary = self.summary
+        if article.content_hash in self.seen:
             summary.skipped.append(
-                Notice(article.path, "duplicate", f"same text as {seen[article.content_hash]}; kept that one")
+                Notice(article.path, "duplicate", f"same text as {self.seen[article.content_hash]}; kept that one")
             )
             return
-        seen[article.content_hash] = article.path
-        articles.add(article.row)
-        sentences.add_table(batch.sentences.slice(article.first, article.count))
-        if prelabels is not None and batch.prelabels is not None and article.prelabels is not None:
-            prelabels.add_table(batch.prelabels.slice(article.first, article.count))
+        self.seen[article.content_hash] = article.path
+        self.articles.add(article.row)
+        self.sentences.add_table(batch.sentences.slice(article.first, article.count))
+        if self.prelabels is not None and batch.prelabels is not None and article.prelabels is not None:
+            self.prelabels.add_table(batch.prelabels.slice(article.first, article.count))
             summary.prelabels.add(article.prelabels)  # type: ignore[union-attr]
         summary.articles += 1
         summary.removed_lines.update(article.removed_reasons)
         summary.sentences += article.count
         summary.tokens += article.tokens
 
+    def close(self) -> None:
+        """Move every written part into place."""
+        for writer in self.all:
+            if (written := writer.close()) is not None:
+                self.summary.outputs.append(str(written))
+        if self.summary.prelabels is not None:
+            written_prelabels = self.prelabels is not None and self.prelabels.rows_written
+            self.summary.prelabels.output = str(self.prelabels.path) if written_prelabels else None  # type: ignore[union-attr]
+
+
+def ingest(paths: Iterable[Path], *, workspace: Workspace, options: IngestOptions = IngestOptions()) -> IngestSummary:
+    """Read, clean and segment every article under `paths` into new workspace parts.
+
+    Files are read and segmented in batches on `options.workers` processes; duplicates are found
+    and rows written here, in file order, so the result does not depend on the number of workers.
+    With a `prelabeller` factory, the workers also pre-label the new sentences in the same
+    pass (as `builder prelabel` would, into the same pre-label folder).
+    """
+    run_id = workspace.new_run_id()
+    summary = IngestSummary(run_id=run_id)
+    writers = _RunWriters(workspace, run_id, options, summary)
     try:
-        work = partial(read_and_segment, max_chars=max_chars)
-        for batch in ordered_map(work, batches(discover(paths)), workers=workers, ahead=2 * workers,
-                                 initializer=_start_worker, initargs=(prelabeller,)):
+        work = partial(read_and_segment, max_chars=options.max_chars)
+        for batch in ordered_map(work, batches(discover(paths)), workers=options.workers, ahead=2 * options.workers,
+                                 initializer=_start_worker, initargs=(options.prelabeller,)):
             for result in batch.files:
                 summary.files += 1
-                if on_file is not None:
-                    on_file(result.path)
+                if options.on_file is not None:
+                    options.on_file(result.path)
                 summary.notices += result.notices
                 for outcome in result.outcomes:
                     if isinstance(outcome, InputError):
                         summary.skipped.append(Notice(outcome.where, outcome.kind, outcome.message))
                     else:
-                        accept(outcome, batch)
+                        writers.accept(outcome, batch)
     except BaseException:
-        for writer in writers:
+        for writer in writers.all:
             writer.abort()
         raise
     finally:
         _start_worker(None)  # with workers=1 the pre-labeller was built here; do not keep it
-    for writer in writers:
-        if (written := writer.close()) is not None:
-            summary.outputs.append(str(written))
-    if summary.prelabels is not None:
-        summary.prelabels.output = str(prelabels.path) if prelabels and prelabels.rows_written else None
+    writers.close()
     summary.outputs.append(str(workspace.write_report(f"ingest-{run_id}", summary.to_report())))
     return summary

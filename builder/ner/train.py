@@ -425,6 +425,6 @@ From the repository root, with the shared data checked out next to it:
   `LOC`; idner-news-2k leaves both out. The model mixes these conventions.
 - Trained on news of 2014-2016 (Kompas and similar) and encyclopedic text (NERGRIT);
   names that became prominent later are recognised from context and shape only.
-- Expects the tokenisation of `builder.ingest.segment.tokenize`; the training data were
+- Expects the tokenisation of `builder.core.tokenizer.tokenize`; the training data were
   tokenised by their authors, which differs in places (quotes, abbreviations).
 """

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from label_studio_sdk import LabelStudio
 
+from annotation.install import LabelStudioError, ensure_installed
 from annotation.server import (
     DB_NAME,
     Credentials,
-    LabelStudioError,
     LabelStudioServer,
     _listener_is_process,
-    ensure_installed,
     port_in_use,
 )
 

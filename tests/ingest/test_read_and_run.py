@@ -10,7 +10,7 @@ import pytest
 
 from builder.core.records import Article
 from builder.ingest.read import InputError, decode, read_file
-from builder.ingest.run import ingest
+from builder.ingest.run import IngestOptions, ingest
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import iter_parquet, parts
 
@@ -186,7 +186,7 @@ def test_sentences_are_written_in_batches(tmp_path: Path, workspace: Workspace) 
     records = [{"title": f"Artikel {a}", "text": " ".join(f"Kalimat {a} nomor {i} ada di sini." for i in range(5))}
                for a in range(10)]
     path = write(tmp_path / "many.jsonl", "\n".join(json.dumps(r) for r in records))
-    summary = ingest([path], workspace=workspace, batch_rows=8)
+    summary = ingest([path], workspace=workspace, options=IngestOptions(batch_rows=8))
     assert summary.sentences == 50
     part = pq.ParquetFile(parts(workspace.sentences_dir)[0])
     sizes = [part.metadata.row_group(i).num_rows for i in range(part.metadata.num_row_groups)]
@@ -211,7 +211,7 @@ def test_workers_give_the_same_workspace(examples_dir: Path, tmp_path: Path) -> 
     results = []
     for workers in (1, 2):
         ws = Workspace(tmp_path / f"ws{workers}")
-        summary = ingest([examples_dir, bad], workspace=ws, workers=workers)
+        summary = ingest([examples_dir, bad], workspace=ws, options=IngestOptions(workers=workers))
         rows = [r for b in iter_parquet(ws.sentences_dir) for r in b.to_pylist()]
         results.append((summary.articles, summary.sentences, [(p.where, p.kind) for p in summary.skipped], rows))
     assert results[0] == results[1]

@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from builder.core.schema import load_schema
-from builder.ingest.run import ingest
+from builder.ingest.run import IngestOptions, ingest
 from builder.prelabel.engines.local import prelabel_workspace
 from builder.prelabel.registry import default_prelabeller
 from builder.workspace.layout import Workspace
@@ -43,7 +43,7 @@ def test_ingest_can_prelabel_in_the_same_pass(examples_dir: Path, tmp_path: Path
         (tmp_path / f"copy{workers}").mkdir()
         copy = tmp_path / f"copy{workers}" / "again.txt"
         copy.write_text((examples_dir / "okezone-kazakhstan.txt").read_text(encoding="utf-8"), encoding="utf-8")
-        summary = ingest([examples_dir, copy], workspace=ws, workers=workers, prelabeller=factory)
+        summary = ingest([examples_dir, copy], workspace=ws, options=IngestOptions(workers=workers, prelabeller=factory))
         assert summary.skipped_by_kind() == {"duplicate": 1}
         assert summary.prelabels is not None and summary.prelabels.sentences == summary.sentences == 65
         assert list(Workspace.iter_prelabels(Path(summary.prelabels.directory))) == expected
