@@ -157,15 +157,24 @@ def find_dateline(paragraph: str) -> str:
     return ""
 
 
-def clean_page(text: str, *, title: str | None = None) -> CleanPage:
-    """Clean a scraped page; read title, byline and date from its header unless `title` is given."""
+@dataclass
+class _Header:
+    """What the lines above the body said: title, author, time and outlet."""
+
+    title: str
+    author: str = ""
+    published_at: str = ""
+    source: str = ""
+
+
+def _apply_rules(text: str) -> tuple[list[tuple[int, str]], list[RemovedLine], list[str]]:
+    """Lines kept (with their numbers), lines removed by a rule, and photo captions."""
     removed: list[RemovedLine] = []
     captions: list[str] = []
     kept: list[tuple[int, str]] = []
     in_body = False
     footer_from: str | None = None
-    for number, raw in enumerate(normalise_text(text).split("\n"), start=1):
-        line = raw
+    for number, line in enumerate(normalise_text(text).split("\n"), start=1):
         if not line:
             continue
         if footer_from is not None:
@@ -181,53 +190,60 @@ def clean_page(text: str, *, title: str | None = None) -> CleanPage:
         if rule == "caption":
             captions.append(line)
         removed.append(RemovedLine(number, line, rule))
+    return kept, removed, captions
 
-    author = published_at = ""
-    source = ""
-    for item in removed:
-        source = source or find_outlet(item.text)
-        if item.reason == "credit" and re.match(r"(penulis|reporter|pewarta)\b", item.text, re.I):
-            author = author or item.text.split(":", 1)[1].strip()
 
+def _read_header(kept: list[tuple[int, str]], removed: list[RemovedLine], header: _Header,
+                 title_given: bool) -> list[tuple[int, str]]:
+    """Take the byline, a repeated title and (unless given) the title off the top; the rest is the body."""
     body: list[tuple[int, str]] = []
-    header_open = title is None
-    found_title = title or ""
+    header_open = not title_given
     for number, line in kept:
         if header_open and len(line) <= _MAX_HEADER_LINE:
-            date = find_date(line) if not published_at else None
+            date = find_date(line) if not header.published_at else None
             if date is not None and _looks_like_byline(line, date):
-                published_at = date.iso
-                byline_author = parse_author(line[: date.start])
-                author = byline_author or author
-                source = source or find_outlet(line)
+                header.published_at = date.iso
+                header.author = parse_author(line[: date.start]) or header.author
+                header.source = header.source or find_outlet(line)
                 removed.append(RemovedLine(number, line, "byline"))
                 continue
-            if line == found_title:
+            if line == header.title:
                 removed.append(RemovedLine(number, line, "duplicate_title"))
                 continue
-            if not found_title and _looks_like_title(line):
-                found_title = line
+            if not header.title and _looks_like_title(line):
+                header.title = line
                 removed.append(RemovedLine(number, line, "title"))
                 continue
         header_open = False
         body.append((number, line))
+    return body
 
+
+def clean_page(text: str, *, title: str | None = None) -> CleanPage:
+    """Clean a scraped page; read title, byline and date from its header unless `title` is given."""
+    kept, removed, captions = _apply_rules(text)
+    header = _Header(title or "")
+    for item in removed:
+        header.source = header.source or find_outlet(item.text)
+        if item.reason == "credit" and re.match(r"(penulis|reporter|pewarta)\b", item.text, re.I):
+            header.author = header.author or item.text.split(":", 1)[1].strip()
+    body = _read_header(kept, removed, header, title is not None)
     if body and (m := _TRAILING_BYLINE.search(body[-1][1])):
         number, line = body[-1]
         body[-1] = (number, line[: m.start()])
         removed.append(RemovedLine(number, m.group(1), "closing_byline"))
     paragraphs = tuple(line for _, line in body)
     dateline = find_dateline(paragraphs[0]) if paragraphs else ""
-    if paragraphs and not source:
+    if paragraphs and not header.source:
         m = _DATELINE.match(paragraphs[0])
         if m and (m["outlet"] or m["agency"]):
-            source = find_outlet(m["outlet"] or m["agency"])
+            header.source = find_outlet(m["outlet"] or m["agency"])
     removed.sort(key=lambda r: r.line)
     return CleanPage(
-        title=found_title,
-        author=author,
-        published_at=published_at,
-        source=source,
+        title=header.title,
+        author=header.author,
+        published_at=header.published_at,
+        source=header.source,
         dateline=dateline,
         paragraphs=paragraphs,
         captions=tuple(captions),
