@@ -17,7 +17,12 @@ import pyarrow.parquet as pq
 from builder.core.labels import LabelSet
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import atomic_write, atomic_write_table
-from builder.workspace.tables import ANNOTATION_SCHEMA, FINAL_SCHEMA, human_label_columns, human_labels
+from builder.workspace.tables import (
+    ANNOTATION_SCHEMA,
+    FINAL_SCHEMA,
+    human_label_columns,
+    human_labels,
+)
 
 ACCEPTED, REVIEW, SKIPPED = "accepted", "review", "skipped"
 

@@ -9,7 +9,12 @@ import pytest
 
 from builder.core.schema import load_schema
 from builder.ingest.run import ingest
-from builder.prelabel.registry import ENTITY_TAGGERS, TaggerOptions, default_prelabeller, entity_taggers
+from builder.prelabel.registry import (
+    ENTITY_TAGGERS,
+    TaggerOptions,
+    default_prelabeller,
+    entity_taggers,
+)
 from builder.prelabel.run import ENGINES, EngineOptions, prelabel
 from builder.workspace.layout import Workspace
 
