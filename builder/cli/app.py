@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command()(ingest.ingest)
 app.command()(prelabel.prelabel)
 app.command("train-ner")(train.train_ner)
+app.command("train-events")(train.train_events)
 app.command()(labelstudio.serve)
 app.command()(labelstudio.push)
 app.command()(labelstudio.pull)

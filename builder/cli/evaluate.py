@@ -65,7 +65,8 @@ def eval_ner(
     """Strict (seqeval, IOB2) per-label and micro F1 of the entity pre-labels on a gold CoNLL file."""
     from builder.evaluate.ner import evaluate_ner, parse_label_map
     from builder.ner.conll import DEFAULT_LABEL_MAP, read_conll
-    from builder.prelabel.registry import TaggerOptions, entity_taggers
+    from builder.prelabel.options import TaggerOptions
+    from builder.prelabel.registry import entity_taggers
 
     if not gold.is_file():
         raise fail(f"[red]{gold} is not a file.[/red] Give a CoNLL/BIO file.", 2)
@@ -88,22 +89,42 @@ def eval_ner(
 @eval_app.command("events")
 def eval_events(
     gold: Annotated[Path, typer.Argument(help='JSONL: {"text": ..., "event_types": [...]} per line.')],
-    lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
+    event_model: Annotated[Path | None, typer.Option(help="Event model .json (default: the packaged one).")] = None,
+    lexicon: Annotated[Path | None, typer.Option(help="Score this trigger lexicon TOML instead of the model.")]
+    = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here as JSON.")] = None,
 ) -> None:
-    """Per-type and micro precision/recall/F1 of sentence event types on a gold JSONL file."""
+    """Per-type and micro precision/recall/F1 of sentence event types on a gold JSONL file, the commonest
+    confusions, and how reliable the scores are."""
+    from builder.core.schema import load_schema
     from builder.evaluate.events import evaluate_events, read_event_gold
-    from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
+    from builder.prelabel.options import TaggerOptions
+    from builder.prelabel.registry import event_tagger
 
     if not gold.is_file():
         raise fail(f"[red]{gold} is not a file.[/red] Give a JSONL file of sentences with event_types.", 2)
     try:
         records = read_event_gold(gold)
-    except ValueError as error:
+        tagger = event_tagger(TaggerOptions(lexicon_path=lexicon, event_model_path=event_model), load_schema())
+    except (ValueError, FileNotFoundError) as error:
         raise fail(f"[red]{error}[/red]", 2) from None
-    report = evaluate_events(records, LexiconEventTagger(load_lexicon(lexicon)))
-    _print_scores(f"Event types on {gold} ({report.sentences:,} sentences)", "event type", report.scores)
+    report = evaluate_events(records, tagger)
+    _print_scores(f"Event types on {gold} ({report.sentences:,} sentences, {tagger.name})", "event type",
+                  report.scores)
     console.print(f"exact set match: {report.exact_match}")
+    confusions = Table(title="Commonest confusions (gold type missed, another predicted in the same sentence)")
+    for column in ("gold type", "predicted instead", "sentences"):
+        confusions.add_column(column)
+    for missed, instead, count in report.confusions:
+        confusions.add_row(missed, instead, str(count))
+    console.print(confusions)
+    reliability = Table(title="Reliability: share of proposed types that are right, by score")
+    for column in ("score from", "to", "proposed", "right"):
+        reliability.add_column(column)
+    for row in report.reliability:
+        reliability.add_row(str(row["from"]), str(row["to"]), str(row["predictions"]), str(row["correct"]))
+    console.print(reliability)
     if json_out is not None:
-        data = {"sentences": report.sentences, "exact_match": report.exact_match, "scores": report.scores}
+        data = {"tagger": tagger.name, "sentences": report.sentences, "exact_match": report.exact_match,
+                "scores": report.scores, "reliability": report.reliability, "confusions": report.confusions}
         json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

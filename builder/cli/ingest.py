@@ -19,6 +19,7 @@ from builder.cli.common import (
 from builder.cli.prelabel import prelabeller_factory, print_prelabels
 from builder.core.parallel import default_workers
 from builder.ingest.read import DEFAULT_MAX_CHARS, discover
+from builder.prelabel.options import TaggerOptions
 from builder.workspace.layout import Workspace
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise fail(f"[red]No such file or directory:[/red] {', '.join(missing)}", 2)
-    factory = prelabeller_factory(None, None, None, True) if prelabel else None
+    factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
     files = list(discover(paths))
     with progress() as bar:
         task = bar.add_task("Ingesting", total=len(files), current="")

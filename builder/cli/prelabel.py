@@ -13,6 +13,7 @@ from rich.table import Table
 from builder.cli.common import WorkspaceOption, console, fail, progress
 from builder.core.labels import labeller_name
 from builder.core.parallel import default_workers
+from builder.prelabel.options import TaggerOptions
 from builder.workspace.layout import Workspace
 
 if TYPE_CHECKING:
@@ -20,15 +21,13 @@ if TYPE_CHECKING:
     from builder.workspace.summary import PrelabelSummary
 
 
-def prelabeller_factory(schema: Path | None, model: Path | None, lexicon: Path | None,
-                        gazetteer: bool) -> Callable[[], Prelabeller]:
+def prelabeller_factory(schema: Path | None, options: TaggerOptions, gazetteer: bool) -> Callable[[], Prelabeller]:
     """The default pre-labeller's factory, built once here so a bad option fails clearly, not in a worker."""
     from builder.core.schema import SchemaError, load_schema
     from builder.prelabel.registry import default_prelabeller
 
     try:
-        factory = partial(default_prelabeller, load_schema(schema), model_path=model, lexicon_path=lexicon,
-                          gazetteer=gazetteer)
+        factory = partial(default_prelabeller, load_schema(schema), options, gazetteer=gazetteer)
         factory()
     except (SchemaError, FileNotFoundError, ValueError) as error:
         raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
@@ -54,7 +53,10 @@ def prelabel(
     workspace: WorkspaceOption = Path("workspace"),
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
     model: Annotated[Path | None, typer.Option(help="CRF model file (default: the packaged one).")] = None,
-    lexicon: Annotated[Path | None, typer.Option(help="Event trigger lexicon TOML (default: packaged).")] = None,
+    event_model: Annotated[Path | None, typer.Option(help="Event model (.json with its .npz; default: packaged).")]
+    = None,
+    lexicon: Annotated[Path | None, typer.Option(help="Tag events with this trigger lexicon TOML instead of the "
+                                                      "event model.")] = None,
     gazetteer: Annotated[bool, typer.Option(help="Also tag places from the packaged gazetteer.")] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Sentences per batch.")] = 512,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes or Ray actors (default: all cores).")]
@@ -63,7 +65,7 @@ def prelabel(
     address: Annotated[str | None, typer.Option(help="Ray cluster address (with --engine ray); default: local Ray.")]
     = None,
 ) -> None:
-    """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer) and event types."""
+    """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer), event types and triggers."""
     from builder.prelabel.run import ENGINES, EngineOptions, EngineUnavailable
     from builder.prelabel.run import prelabel as run_prelabel
 
@@ -73,7 +75,7 @@ def prelabel(
         raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
     if engine not in ENGINES:
         raise fail(f"[red]--engine {engine!r}[/red]: use {' or '.join(ENGINES)}", 2)
-    factory = prelabeller_factory(schema, model, lexicon, gazetteer)
+    factory = prelabeller_factory(schema, TaggerOptions(model, lexicon, event_model), gazetteer)
     with progress() as bar:
         task = bar.add_task(f"Pre-labelling ({engine})", total=total, current=f"sentences on {workers} worker(s)")
         options = EngineOptions(workers=workers, batch_size=batch_size, address=address,

@@ -27,3 +27,44 @@ def train_ner(
         metrics = run_training(data_dir=data_dir, out_dir=out, seed=seed, dev_fraction=dev_fraction)
     console.print_json(json.dumps(metrics["scores"]))
     console.print(f"wrote {metrics['model_path']} and {out / 'MODEL_CARD.md'}", highlight=False)
+
+
+def _repository_file(relative: str) -> Path:
+    """A file of the repository checkout the tool is installed from."""
+    return Path(__file__).resolve().parents[2] / relative
+
+
+def train_events(
+    corpus: Annotated[Path, typer.Option(help="The event corpus (JSONL or .jsonl.gz, with train/dev/test splits).")]
+    = _repository_file("corpora/id_news_events/events.jsonl.gz"),
+    out: Annotated[Path, typer.Option(help="Where the model files and EVENT_MODEL_CARD.md go.")]
+    = Path("builder/resources"),
+    lexicon: Annotated[Path | None, typer.Option(help="Trigger lexicon TOML baked into the model (default: packaged).")]
+    = None,
+    seed: Annotated[int, typer.Option(help="Seed of the solvers.")] = 0,
+) -> None:
+    """Train the event model on the team's corpus: compare models on dev/test, ship the trigger classifier."""
+    from builder.core.schema import load_schema
+    from builder.events.corpus import CorpusError, read_corpus
+    from builder.events.lexicon import load_lexicon
+    from builder.events.train import EventTrainOptions
+    from builder.events.train import train_events as run_training
+
+    try:
+        sentences = read_corpus(corpus, frozenset(load_schema().event_labels))
+    except CorpusError as error:
+        raise fail(f"[red]{error}[/red]", 2) from None
+    try:
+        import sklearn  # noqa: F401 - training needs it; tagging does not
+    except ImportError:
+        raise fail("[red]scikit-learn is not installed.[/red] Install the training extra: "
+                   "`pip install 'news-dataset-builder[train]'`.", 2) from None
+    with console.status(f"Training the event model on {len(sentences):,} sentences (a minute or two)..."):
+        metrics = run_training(sentences, load_lexicon(lexicon), out, EventTrainOptions(seed=seed))
+    final = metrics["final_test"]
+    console.print(f"test split: sentence types micro-F1 {final['types']['micro avg']['f1-score']} "
+                  f"(P {final['types']['micro avg']['precision']}, R {final['types']['micro avg']['recall']}); "
+                  f"trigger F1 {final['triggers']['f1-score']}", highlight=False)
+    for name, figures in metrics["comparison"].items():
+        console.print(f"  {name}: micro-F1 {figures['f1-score']}", highlight=False)
+    console.print(f"wrote {metrics['model_path']} and {out / 'EVENT_MODEL_CARD.md'}", highlight=False)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.core.metrics import prf
 from builder.core.records import Sentence
 from builder.core.tokenizer import tokenize
+from builder.events.scoring import score_types
 from builder.prelabel.interface import EventTagger
 
 
@@ -44,31 +43,24 @@ def read_event_gold(path: Path) -> list[EventGold]:
 
 @dataclass
 class EventReport:
-    """Per-type and micro precision/recall/F1 of sentence event types, and exact-set accuracy."""
+    """Per-type and micro precision/recall/F1 of sentence event types, exact-set accuracy, how reliable
+    the scores are and which types are confused."""
 
     scores: dict[str, dict[str, float]]
     sentences: int
     exact_match: float
-
-
-def _prf(tp: int, fp: int, fn: int, support: int) -> dict[str, float]:
-    return {**prf(tp, fp, fn), "support": support}
+    reliability: list[dict[str, float]] = field(default_factory=list)
+    confusions: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def evaluate_events(gold: Sequence[EventGold], tagger: EventTagger) -> EventReport:
     """Compare predicted and gold event-type sets sentence by sentence."""
     sentences = [Sentence(g.where, "gold", 0, 0, 0, g.text, tokenize(g.text)) for g in gold]
-    predicted = [frozenset(e.label for e in labels) for labels, _ in tagger.tag(sentences)]
-    counts: dict[str, Counter[str]] = {}
-    for truth, guess in zip((g.event_types for g in gold), predicted, strict=True):
-        for label in truth | guess:
-            c = counts.setdefault(label, Counter())
-            c["tp" if label in truth and label in guess else "fp" if label in guess else "fn"] += 1
-            c["support"] += label in truth
-    scores = {label: _prf(c["tp"], c["fp"], c["fn"], c["support"]) for label, c in sorted(counts.items())}
-    total = Counter()
-    for c in counts.values():
-        total.update(c)
-    scores["micro avg"] = _prf(total["tp"], total["fp"], total["fn"], total["support"])
-    exact = sum(t == p for t, p in zip((g.event_types for g in gold), predicted, strict=True))
-    return EventReport(scores, len(gold), round(exact / len(gold), 4) if gold else 0.0)
+    predicted = []
+    for labels, _ in tagger.tag(sentences):
+        best: dict[str, float | None] = {}
+        for e in labels:
+            best[e.label] = e.score if best.get(e.label) is None else max(best[e.label] or 0.0, e.score or 0.0)
+        predicted.append(best)
+    result = score_types([g.event_types for g in gold], predicted)
+    return EventReport(result.types, len(gold), result.exact_match, result.reliability, result.confusions)

@@ -1,28 +1,20 @@
 """Taggers by name, and the default pre-labeller: DATE rules, the CRF model, the place gazetteer,
-the event lexicon. Each tagger carries its versioned name (rule:date.v1, model:id_news.ner.crf.v1,
-gazetteer:places.v1, lexicon:events.v1) into every span it proposes."""
+the event model. Each tagger carries its versioned name (rule:date.v1, model:id_news.ner.crf.v1,
+gazetteer:places.v1, model:id_news.events.v2, lexicon:events.v1) into every span it proposes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from builder.core.schema import Schema, SchemaError
-from builder.prelabel.interface import EntityTagger, Prelabeller
+from builder.events.lexicon import load_lexicon
+from builder.prelabel.interface import EntityTagger, EventTagger, Prelabeller
+from builder.prelabel.options import TaggerOptions
 from builder.prelabel.taggers.crf import CrfEntityTagger
 from builder.prelabel.taggers.dates import DateRule
-from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
+from builder.prelabel.taggers.event_model import ModelEventTagger
+from builder.prelabel.taggers.events import LexiconEventTagger
 from builder.prelabel.taggers.gazetteer import Gazetteer
-
-
-@dataclass(frozen=True)
-class TaggerOptions:
-    """Files the taggers load instead of the packaged ones."""
-
-    model_path: Path | None = None
-    lexicon_path: Path | None = None
-
 
 #: Entity taggers by the short name the command line uses, in the default priority order.
 ENTITY_TAGGERS: dict[str, Callable[[TaggerOptions], EntityTagger]] = {
@@ -40,12 +32,22 @@ def entity_taggers(names: Sequence[str], options: TaggerOptions = TaggerOptions(
     return [ENTITY_TAGGERS[n](options) for n in names]
 
 
-def default_prelabeller(schema: Schema, *, model_path: Path | None = None,
-                        lexicon_path: Path | None = None, gazetteer: bool = True) -> Prelabeller:
-    """Taggers in priority order (an earlier tagger wins an overlap): dates, model, gazetteer."""
-    model = CrfEntityTagger.from_path(model_path)
-    lexicon = load_lexicon(lexicon_path)
-    lexicon.validate(schema)
+def event_tagger(options: TaggerOptions, schema: Schema) -> EventTagger:
+    """The event model, or the trigger lexicon when one is given; checked against the schema."""
+    if options.lexicon_path is not None:
+        lexicon = load_lexicon(options.lexicon_path)
+        lexicon.validate(schema)
+        return LexiconEventTagger(lexicon)
+    tagger = ModelEventTagger.from_path(options.event_model_path)
+    tagger.validate(schema)
+    return tagger
+
+
+def default_prelabeller(schema: Schema, options: TaggerOptions = TaggerOptions(), *,
+                        gazetteer: bool = True) -> Prelabeller:
+    """Taggers in priority order (an earlier tagger wins an overlap): dates, model, gazetteer; events."""
+    model = CrfEntityTagger.from_path(options.model_path)
+    events = event_tagger(options, schema)
     taggers: list[EntityTagger] = [DateRule(), model] + ([Gazetteer()] if gazetteer else [])
     needed = {"DATE", *model.labels} | ({"LOC"} if gazetteer else set())
     missing = sorted(needed - set(schema.entity_labels))
@@ -54,4 +56,4 @@ def default_prelabeller(schema: Schema, *, model_path: Path | None = None,
             f"the pre-labeller proposes {', '.join(missing)}, which schema {schema.name!r} does not define; "
             "add them to the schema or use a schema-compatible model"
         )
-    return Prelabeller(tuple(taggers), LexiconEventTagger(lexicon))
+    return Prelabeller(tuple(taggers), events)

@@ -27,11 +27,12 @@ from annotation.client import (
 from annotation.server import LabelStudioServer
 from annotation.tasks import build_tasks
 from builder.core.schema import load_schema
+from builder.events.lexicon import load_lexicon
 from builder.ingest.run import ingest
 from builder.prelabel.engines.local import prelabel_workspace
 from builder.prelabel.interface import Prelabeller
 from builder.prelabel.taggers.dates import DateRule
-from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
+from builder.prelabel.taggers.events import LexiconEventTagger
 from builder.prelabel.taggers.gazetteer import Gazetteer
 from builder.workspace.human import ACCEPTED, REVIEW, SKIPPED, AnnotationStore
 from builder.workspace.layout import Workspace

@@ -9,14 +9,11 @@ import pytest
 from builder.core.records import Sentence, Span
 from builder.core.schema import SchemaError, load_schema
 from builder.core.tokenizer import tokenize
+from builder.events.lexicon import load_lexicon, parse_lexicon
 from builder.ingest.segment import segment
 from builder.prelabel.interface import merge_spans
 from builder.prelabel.taggers.dates import DateRule
-from builder.prelabel.taggers.events import (
-    LexiconEventTagger,
-    load_lexicon,
-    parse_lexicon,
-)
+from builder.prelabel.taggers.events import LexiconEventTagger
 from builder.prelabel.taggers.gazetteer import Gazetteer
 
 

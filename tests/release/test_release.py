@@ -15,11 +15,12 @@ from builder.core.records import Span, short_hash
 from builder.core.schema import load_schema
 from builder.core.spans import spans_to_tags
 from builder.core.tokenizer import tokenize
+from builder.events.lexicon import load_lexicon
 from builder.ingest.run import ingest
 from builder.prelabel.engines.local import prelabel_workspace
 from builder.prelabel.interface import Prelabeller
 from builder.prelabel.taggers.dates import DateRule
-from builder.prelabel.taggers.events import LexiconEventTagger, load_lexicon
+from builder.prelabel.taggers.events import LexiconEventTagger
 from builder.prelabel.taggers.gazetteer import Gazetteer
 from builder.release.exports import export_conll
 from builder.release.inputs import load_inputs

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
+from builder.core.phrases import PhraseIndex, span_over
 from builder.core.records import Sentence, Span
 from builder.core.tokenizer import tokenize
-from builder.prelabel.taggers.phrases import PhraseIndex, span_over
 
 
 def packaged_places() -> list[str]:

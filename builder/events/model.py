@@ -1,0 +1,180 @@
+"""The event model `id_news.events.v2`: a trigger classifier over the forms of known trigger stems.
+
+Every token that is a form of a stem the model knows (from its training corpus and the trigger
+lexicon) is a candidate; a multinomial logistic regression over its features gives the
+probability of each event type (or of none). A sentence gets the types its candidates were
+given, each with its probability, and each candidate's trigger span (extended over a known
+multi-word trigger such as `unjuk rasa`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from builder.core.phrases import PhraseIndex
+from builder.core.records import Sentence
+from builder.events.features import candidate_features, norms
+from builder.events.morphology import FormIndex
+
+MODEL_NAME = "id_news.events.v2"
+NONE = "O"
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerPrediction:
+    """An event type proposed for tokens [first, last) of a sentence, with its probability."""
+
+    type: str
+    first: int
+    last: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """What a model file holds (weights aside): its vocabulary and the lexicon baked into it."""
+
+    name: str
+    classes: tuple[str, ...]  # "O", or one type, or types joined by "+" (membunuh: Attack + Die)
+    features: tuple[str, ...]
+    stems: tuple[str, ...]
+    seen_forms: dict[str, str]  # exact trigger words of the corpus that no generated form covers → stem
+    lexicon_types: dict[str, tuple[str, ...]]  # stem → types of single-word lexicon entries
+    phrases: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # multi-word triggers: stems → types
+    threshold: float
+
+
+def _save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Like `np.savez_compressed`, but with fixed zip timestamps, so the same weights give the same bytes."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in sorted(arrays.items()):
+            buffer = io.BytesIO()
+            np.save(buffer, array, allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue())
+
+
+def packaged_model_path() -> Path:
+    """Where the trained event model ships inside the package."""
+    return Path(str(resources.files("builder") / "resources" / f"{MODEL_NAME}.json"))
+
+
+class EventModel:
+    """A loaded event model; open it once and tag many sentences."""
+
+    def __init__(self, data: ModelData, coef: np.ndarray, intercept: np.ndarray) -> None:
+        if coef.shape != (len(data.features), len(data.classes)) or intercept.shape != (len(data.classes),):
+            raise ValueError(f"event model {data.name}: weights of shape {coef.shape} do not fit "
+                             f"{len(data.features)} features and {len(data.classes)} classes; retrain it")
+        self.data = data
+        self.name = data.name
+        self._coef = coef.astype(np.float64)
+        self._intercept = intercept.astype(np.float64)
+        self._index = {f: i for i, f in enumerate(data.features)}
+        self._forms = FormIndex(data.stems, data.seen_forms)
+        self._phrases = PhraseIndex((keys, types) for keys, types in data.phrases)
+        self._none = data.classes.index(NONE) if NONE in data.classes else -1  # a tiny corpus may lack it
+
+    def with_threshold(self, threshold: float) -> EventModel:
+        """The same model, proposing a type when its probability reaches `threshold`."""
+        return EventModel(replace(self.data, threshold=threshold), self._coef, self._intercept)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> EventModel:
+        """Open a model (`<name>.json` with `<name>.npz` beside it); with no path, the packaged one."""
+        path = Path(path) if path is not None else packaged_model_path()
+        weights = path.with_suffix(".npz")
+        for needed in (path, weights):
+            if not needed.is_file():
+                raise FileNotFoundError(f"event model file {needed} does not exist; train it with "
+                                        "`builder train-events` (see builder/resources/EVENT_MODEL_CARD.md)")
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        data = ModelData(raw["name"], tuple(raw["classes"]), tuple(raw["features"]), tuple(raw["stems"]),
+                         dict(raw["seen_forms"]), {k: tuple(v) for k, v in raw["lexicon_types"].items()},
+                         tuple((tuple(k), tuple(v)) for k, v in raw["phrases"]), float(raw["threshold"]))
+        with np.load(weights) as arrays:
+            return cls(data, arrays["coef"], arrays["intercept"])
+
+    def save(self, path: Path) -> None:
+        """Write `<name>.json` and `<name>.npz` (weights as float32)."""
+        data = self.data
+        meta = {"name": data.name, "classes": list(data.classes), "threshold": data.threshold,
+                "stems": list(data.stems), "seen_forms": dict(sorted(data.seen_forms.items())),
+                "lexicon_types": {k: list(v) for k, v in sorted(data.lexicon_types.items())},
+                "phrases": [[list(k), list(v)] for k, v in data.phrases], "features": list(data.features)}
+        path.write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        _save_npz(path.with_suffix(".npz"), coef=self._coef.astype(np.float32),
+                  intercept=self._intercept.astype(np.float32))
+
+    def candidates(self, words: Sequence[str]) -> list[tuple[int, list[str]]]:
+        """(token index, features) of each token that is a form of a known stem."""
+        texts = list(words)
+        lowers = [w.lower() for w in texts]
+        keys = norms(lowers, self._forms)
+        in_phrase: list[tuple[str, ...]] = [()] * len(lowers)
+        for first, last, types in self._phrases.find(keys):
+            for k in range(first, last):
+                in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
+        out = []
+        for i, word in enumerate(lowers):
+            form = self._forms.get(word)
+            if form is not None:
+                out.append((i, candidate_features(i, form, texts, lowers, self.data.lexicon_types, in_phrase)))
+        return out
+
+    def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
+        logits = np.tile(self._intercept, (len(feature_lists), 1))
+        for row, feats in enumerate(feature_lists):
+            columns = [self._index[f] for f in feats if f in self._index]
+            if columns:
+                logits[row] += self._coef[columns].sum(axis=0)
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        return logits / logits.sum(axis=1, keepdims=True)
+
+    def _extend(self, keys: Sequence[str], first: int) -> int:
+        """The end of a known multi-word trigger starting at `first` (first + 1 if none)."""
+        best = first + 1
+        for phrase, _ in self.data.phrases:
+            if tuple(keys[first : first + len(phrase)]) == phrase:
+                best = max(best, first + len(phrase))
+        return best
+
+    def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[TriggerPrediction]]:
+        """Trigger predictions for each sentence (given as its token texts)."""
+        per_sentence = [self.candidates(words) for words in sentences]
+        flat = [feats for found in per_sentence for _, feats in found]
+        probs = self.probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
+        out: list[list[TriggerPrediction]] = []
+        row = 0
+        for words, found in zip(sentences, per_sentence, strict=True):
+            keys = norms([w.lower() for w in words], self._forms)
+            predictions = []
+            for i, _ in found:
+                p = probs[row]
+                row += 1
+                p_event = p.copy()
+                if self._none >= 0:
+                    p_event[self._none] = -1.0
+                best = int(p_event.argmax())  # the likeliest event class, even where "no event" is likelier
+                if p[best] < self.data.threshold:
+                    continue
+                last = self._extend(keys, i)
+                for event_type in self.data.classes[best].split("+"):
+                    predictions.append(TriggerPrediction(event_type, i, last, float(p[best])))
+            out.append(predictions)
+        return out
+
+    def tag_sentences(self, sentences: Sequence[Sentence]) -> list[list[TriggerPrediction]]:
+        """Trigger predictions for workspace sentences."""
+        return self.predict([[t.text for t in s.tokens] for s in sentences])

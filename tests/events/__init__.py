@@ -1,0 +1,1 @@
+"""Tests, one folder per stage of the flow (mirroring builder/ and annotation/)."""
