@@ -133,11 +133,19 @@ class EventModel:
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
-        logits = np.tile(self._intercept, (len(feature_lists), 1))
+        index = self._index
+        columns: list[int] = []
+        starts: list[int] = []
+        rows: list[int] = []
         for row, feats in enumerate(feature_lists):
-            columns = [self._index[f] for f in feats if f in self._index]
-            if columns:
-                logits[row] += self._coef[columns].sum(axis=0)
+            found = [index[f] for f in feats if f in index]
+            if found:
+                rows.append(row)
+                starts.append(len(columns))
+                columns += found
+        logits = np.tile(self._intercept, (len(feature_lists), 1))
+        if columns:  # one gather and one segmented sum for the whole batch
+            logits[rows] += np.add.reduceat(self._coef[columns], starts, axis=0)
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         return logits / logits.sum(axis=1, keepdims=True)

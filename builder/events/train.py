@@ -1,6 +1,6 @@
 """Train and score the event model on the team's corpus (`builder train-events`).
 
-Three models are compared on the dev and test splits, each from the same corpus: the trigger
+Four models are compared on the dev and test splits, each from the same corpus: the trigger
 lexicon alone, a sentence-level multi-label classifier (one logistic regression per type over
 the sentence's words), a CRF trigger tagger over every token (python-crfsuite), and the
 trigger classifier that ships (`id_news.events.v2`, builder/events/model.py).
@@ -8,7 +8,6 @@ trigger classifier that ships (`id_news.events.v2`, builder/events/model.py).
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,8 +30,6 @@ from builder.events.model import (
 )
 from builder.events.scoring import TypeScores, score_types
 from builder.events.vocabulary import Vocabulary, build_vocabulary
-
-log = logging.getLogger(__name__)
 
 #: What a predictor gives for each sentence: (type, score, first token, last token + 1) per trigger.
 Predictor = Callable[[Sequence[EventSentence]], list[list[TriggerPrediction]]]
