@@ -21,7 +21,7 @@ import numpy as np
 
 from builder.core.phrases import PhraseIndex
 from builder.core.records import Sentence
-from builder.events.features import candidate_features, norms
+from builder.events.features import candidate_features
 from builder.events.morphology import FormIndex
 
 MODEL_NAME = "id_news.events.v2"
@@ -82,6 +82,9 @@ class EventModel:
         self._index = {f: i for i, f in enumerate(data.features)}
         self._forms = FormIndex(data.stems, data.seen_forms)
         self._phrases = PhraseIndex((keys, types) for keys, types in data.phrases)
+        self._phrases_by_head: dict[str, list[tuple[str, ...]]] = {}
+        for keys, _ in data.phrases:
+            self._phrases_by_head.setdefault(keys[0], []).append(keys)
         self._none = data.classes.index(NONE) if NONE in data.classes else -1  # a tiny corpus may lack it
 
     def with_threshold(self, threshold: float) -> EventModel:
@@ -117,19 +120,25 @@ class EventModel:
 
     def candidates(self, words: Sequence[str]) -> list[tuple[int, list[str]]]:
         """(token index, features) of each token that is a form of a known stem."""
+        return self._read(words)[1]
+
+    def _read(self, words: Sequence[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+        """The match keys of a sentence's words (stems where known), and its candidates with their features."""
         texts = list(words)
         lowers = [w.lower() for w in texts]
-        keys = norms(lowers, self._forms)
+        lookup = self._forms.get
+        forms = [lookup(w) for w in lowers]
+        if not any(forms):
+            return lowers, []
+        keys = [f.stem if f is not None else w for f, w in zip(forms, lowers, strict=True)]
         in_phrase: list[tuple[str, ...]] = [()] * len(lowers)
         for first, last, types in self._phrases.find(keys):
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
-        out = []
-        for i, word in enumerate(lowers):
-            form = self._forms.get(word)
-            if form is not None:
-                out.append((i, candidate_features(i, form, texts, lowers, self.data.lexicon_types, in_phrase)))
-        return out
+        lexicon_types = self.data.lexicon_types
+        found = [(i, candidate_features(i, form, texts, lowers, lexicon_types, in_phrase))
+                 for i, form in enumerate(forms) if form is not None]
+        return keys, found
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
@@ -153,33 +162,33 @@ class EventModel:
     def _extend(self, keys: Sequence[str], first: int) -> int:
         """The end of a known multi-word trigger starting at `first` (first + 1 if none)."""
         best = first + 1
-        for phrase, _ in self.data.phrases:
+        for phrase in self._phrases_by_head.get(keys[first], ()):
             if tuple(keys[first : first + len(phrase)]) == phrase:
                 best = max(best, first + len(phrase))
         return best
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[TriggerPrediction]]:
         """Trigger predictions for each sentence (given as its token texts)."""
-        per_sentence = [self.candidates(words) for words in sentences]
-        flat = [feats for found in per_sentence for _, feats in found]
+        read = [self._read(words) for words in sentences]
+        flat = [feats for _, found in read for _, feats in found]
         probs = self.probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
+        events = probs.copy()
+        if self._none >= 0:
+            events[:, self._none] = -1.0
+        best_classes = events.argmax(axis=1)  # the likeliest event class, even where "no event" is likelier
         out: list[list[TriggerPrediction]] = []
         row = 0
-        for words, found in zip(sentences, per_sentence, strict=True):
-            keys = norms([w.lower() for w in words], self._forms)
+        for keys, found in read:
             predictions = []
             for i, _ in found:
-                p = probs[row]
+                best = int(best_classes[row])
+                probability = float(probs[row, best])
                 row += 1
-                p_event = p.copy()
-                if self._none >= 0:
-                    p_event[self._none] = -1.0
-                best = int(p_event.argmax())  # the likeliest event class, even where "no event" is likelier
-                if p[best] < self.data.threshold:
+                if probability < self.data.threshold:
                     continue
                 last = self._extend(keys, i)
                 for event_type in self.data.classes[best].split("+"):
-                    predictions.append(TriggerPrediction(event_type, i, last, float(p[best])))
+                    predictions.append(TriggerPrediction(event_type, i, last, probability))
             out.append(predictions)
         return out
 

@@ -9,7 +9,7 @@ in that table: one dictionary lookup per token.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -123,10 +123,9 @@ class FormIndex:
         for word, root in sorted((extra or {}).items()):
             table.setdefault(word, Form(root, "seen", ""))
         self._table = table
+        #: The form of a lower-cased word, or None if it is no form of a known stem (the table's own
+        #: lookup, bound once: it runs for every token of a corpus).
+        self.get: Callable[[str], Form | None] = table.get
 
     def __len__(self) -> int:
         return len(self._table)
-
-    def get(self, word: str) -> Form | None:
-        """The form of a lower-cased word, or None if it is no form of a known stem."""
-        return self._table.get(word)
