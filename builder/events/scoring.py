@@ -52,4 +52,4 @@ def score_types(gold: Sequence[frozenset[str]], predicted: Sequence[Mapping[str,
     reliability = [{"from": RELIABILITY_BINS[i], "to": min(1.0, RELIABILITY_BINS[i + 1]), "predictions": n,
                     "correct": round(ok / n, 4) if n else 0.0} for i, (n, ok) in enumerate(bins)]
     return TypeScores(types, round(exact / max(1, len(gold)), 4), reliability,
-                      [(g, p, n) for (g, p), n in confusions.most_common(10)])
+                      [(g, p, n) for (g, p), n in sorted(confusions.items(), key=lambda kv: (-kv[1], kv[0]))[:10]])
