@@ -1,80 +1,38 @@
-"""The released rows: typed, one per sentence, with their Hugging Face features.
+"""The released rows, built a bucket at a time as typed Arrow columns, with their Hugging Face features.
 
-Rows are gold (a person's accepted labels) or silver (pre-labels only).
+Rows are gold (a person's accepted labels) or silver (pre-labels only). Spans keep their source
+and score. Every span is checked against its sentence, and BIO tags are made from the spans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from builder.core.labels import LabelSet
-from builder.core.records import Span
+from builder.core.records import short_hash
 from builder.core.schema import Schema
-from builder.core.spans import spans_to_tags
-from builder.release.options import SILVER, SPLITS, ReleaseError, ReleaseOptions
-from builder.release.splits import split_of
+from builder.release.buckets import Bucket
+from builder.release.options import GOLD, SILVER, ReleaseError
 from builder.workspace.tables import SPAN_FIELDS
 
-#: The span fields a release carries (the workspace's, without the score).
-RELEASE_SPAN_FIELDS = tuple(f for f in SPAN_FIELDS if f != "score")
-
-
-@dataclass(frozen=True)
-class ReleaseLabels:
-    """The labels a row is released with, and how they were reached."""
-
-    status: str
-    labels: LabelSet
-    annotator_count: int = 0
-    agreement: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleMeta:
-    """What a release needs of an article."""
-
-    title: str
-    body: str
-    source: str
-    url: str
-    published_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseRow:
-    """One released sentence; the fields are the release's columns, in order."""
-
-    id: str
-    article_id: str
-    sentence_index: int
-    text: str
-    tokens: list[str]
-    ner_tags: list[int]
-    entities: list[dict[str, Any]]
-    event_types: list[int]
-    triggers: list[dict[str, Any]]
-    status: str
-    annotator_count: int
-    agreement: float | None
-    prelabeller: str
-    title: str
-    source: str
-    url: str
-    published_at: str
-
-
-COLUMNS = tuple(f.name for f in fields(ReleaseRow))
+#: The release's columns, in order.
+COLUMNS = ("id", "article_id", "sentence_index", "text", "tokens", "ner_tags", "entities", "event_types",
+           "triggers", "status", "annotator_count", "agreement", "prelabeller", "title", "source", "url",
+           "published_at")
 
 
 def release_features(schema: Schema):  # type: ignore[no-untyped-def]
     """The declared `datasets.Features` of every release of this schema."""
     from datasets import ClassLabel, Features, Sequence, Value
 
-    span = {name: Value("int32") if name in ("start", "end") else Value("string") for name in RELEASE_SPAN_FIELDS}
+    kinds = {"start": "int32", "end": "int32", "score": "float64"}
+    span = {name: Value(kinds.get(name, "string")) for name in SPAN_FIELDS}
     return Features({
         "id": Value("string"), "article_id": Value("string"), "sentence_index": Value("int32"),
         "text": Value("string"), "tokens": Sequence(Value("string")),
@@ -88,50 +46,180 @@ def release_features(schema: Schema):  # type: ignore[no-untyped-def]
     })
 
 
-def rows_table(rows: list[ReleaseRow], schema: pa.Schema) -> pa.Table:
-    """Rows as an Arrow table of the release schema, column by column."""
-    return pa.Table.from_pydict({name: [getattr(r, name) for r in rows] for name in COLUMNS}, schema=schema)
+@dataclass(frozen=True)
+class RowContext:
+    """What every bucket's rows are made with."""
+
+    schema: Schema
+    arrow_schema: pa.Schema
+    include_silver: bool
+    prelabeller: str
+    gold: pa.Table  # FINAL_SCHEMA, accepted
+    excluded: pa.Array  # sentence ids
+    articles: pa.Table  # ARTICLE_META columns
+    split_of: Mapping[str, str]
 
 
-def _span(span: Span) -> dict[str, Any]:
-    return {"start": span.start, "end": span.end, "label": span.label, "text": span.text, "source": span.source}
+@dataclass
+class GoldPairs:
+    """Gold and pre-label tags of the sentences that have both, for the quality figures."""
+
+    gold_tags: list[list[str]] = field(default_factory=list)
+    pred_tags: list[list[str]] = field(default_factory=list)
+    gold_events: list[set[str]] = field(default_factory=list)
+    pred_events: list[set[str]] = field(default_factory=list)
 
 
-def build_rows(inputs: Any, schema: Schema, options: ReleaseOptions,
-               groups: Mapping[str, str]) -> dict[str, list[ReleaseRow]]:
-    """Rows per split, sorted by article and position; BIO tags are checked against the spans.
+@dataclass(frozen=True)
+class ReleaseBatch:
+    """One bucket's rows as a table of the release schema, and the split of each row."""
 
-    `inputs` is a `ReleaseInputs` (builder/release/inputs.py)."""
-    tag_index = {t: i for i, t in enumerate(schema.ner_tags)}
-    event_index = {t: i for i, t in enumerate(schema.event_labels)}
-    rows: dict[str, list[ReleaseRow]] = {s: [] for s in SPLITS}
-    for sentence in sorted(inputs.sentences, key=lambda s: (s.article_id, s.index)):
-        if sentence.id in inputs.excluded:
-            continue
-        chosen: ReleaseLabels | None = inputs.gold.get(sentence.id)
-        if chosen is None and options.include_silver:
-            chosen = inputs.prelabels.get(sentence.id)
-        if chosen is None:
-            continue
-        where = f"sentence {sentence.id}"
-        labels = chosen.labels
-        for span in (*labels.entities, *labels.triggers):
-            span.check(sentence.text, where)
-        unknown = [s.label for s in labels.entities if s.label not in schema.entity_labels]
-        unknown += [e for e in labels.event_types if e not in event_index]
-        if unknown:
-            raise ReleaseError(f"{where}: labels {unknown} are not in schema {schema.name!r}")
-        tags = spans_to_tags(sentence.tokens, labels.entities, where)
-        article: ArticleMeta = inputs.articles[sentence.article_id]
-        rows[split_of(groups[sentence.article_id], options.ratios)].append(ReleaseRow(
-            id=sentence.id, article_id=sentence.article_id, sentence_index=sentence.index,
-            text=sentence.text, tokens=[t.text for t in sentence.tokens],
-            ner_tags=[tag_index[t] for t in tags],
-            entities=[_span(s) for s in labels.entities],
-            event_types=sorted(event_index[e] for e in set(labels.event_types)),
-            triggers=[_span(s) for s in labels.triggers],
-            status=chosen.status, annotator_count=chosen.annotator_count, agreement=chosen.agreement,
-            prelabeller=inputs.prelabeller if chosen.status == SILVER else "",
-            title=article.title, source=article.source, url=article.url, published_at=article.published_at,
-        ))
-    return rows
+    table: pa.Table
+    splits: np.ndarray
+
+
+def _flat_spans(spans: pa.ChunkedArray) -> tuple[np.ndarray, dict[str, list[Any]]]:
+    """Row offsets into the flattened spans, and the spans' fields as Python lists."""
+    array = spans.combine_chunks() if isinstance(spans, pa.ChunkedArray) else spans
+    lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    flat = pc.list_flatten(array)
+    return offsets, {name: flat.field(name).to_pylist() for name in ("start", "end", "label", "text")}
+
+
+def _tags(starts: Sequence[int], ends: Sequence[int], text: str, spans: dict[str, list[Any]], first: int,
+          last: int, tag_index: Mapping[str, tuple[int, int]], where: str) -> list[int]:
+    """IOB2 tag indices for one sentence's tokens; spans must match the text and sit on token boundaries."""
+    tags = [0] * len(starts)
+    for k in range(first, last):
+        start, end, label, said = spans["start"][k], spans["end"][k], spans["label"][k], spans["text"][k]
+        if text[start:end] != said:
+            raise ReleaseError(f"{where}: span {label!r} [{start}, {end}) says {said!r} but the sentence has "
+                               f"{text[start:end]!r} there; pull or pre-label again")
+        if label not in tag_index:
+            raise ReleaseError(f"{where}: label {label!r} is not in the schema; fix the schema or the labels")
+        i, j = bisect_left(starts, start), bisect_left(ends, end)
+        if i >= len(starts) or j >= len(ends) or starts[i] != start or ends[j] != end or j < i:
+            raise ReleaseError(f"{where}: span {label!r} [{start}, {end}) {said!r} does not sit on token "
+                               "boundaries; pull again so it is snapped")
+        if any(tags[i : j + 1]):
+            raise ReleaseError(f"{where}: span {label!r} {said!r} overlaps another span")
+        begin, inside = tag_index[label]
+        tags[i] = begin
+        for t in range(i + 1, j + 1):
+            tags[t] = inside
+    return tags
+
+
+def _check_texts(spans: dict[str, list[Any]], offsets: np.ndarray, texts: Sequence[str], ids: Sequence[str]) -> None:
+    for row, text in enumerate(texts):
+        for k in range(offsets[row], offsets[row + 1]):
+            start, end, said = spans["start"][k], spans["end"][k], spans["text"][k]
+            if text[start:end] != said:
+                raise ReleaseError(f"sentence {ids[row]}: trigger [{start}, {end}) says {said!r} but the sentence "
+                                   f"has {text[start:end]!r} there; pull or pre-label again")
+
+
+def _take(table: pa.Table, indices: pa.Array) -> pa.Table:
+    return table.take(indices) if len(table) else table.schema.empty_table()
+
+
+def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> ReleaseBatch:
+    """The release rows of one bucket, typed, in article and position order; gold pairs are collected."""
+    schema = context.schema
+    sentences = bucket.sentences.filter(pc.invert(pc.is_in(bucket.sentences["id"], value_set=context.excluded)))
+    gold_at = pc.index_in(sentences["id"], value_set=context.gold["sentence_id"])
+    pre_at = pc.index_in(sentences["id"], value_set=bucket.prelabels["sentence_id"])
+    keep = pc.or_(pc.is_valid(gold_at), pc.and_(pa.scalar(context.include_silver), pc.is_valid(pre_at)))
+    sentences, gold_at, pre_at = sentences.filter(keep), gold_at.filter(keep), pre_at.filter(keep)
+    is_gold = pc.is_valid(gold_at)
+    gold = context.gold.take(gold_at) if len(context.gold) else None
+    pre = bucket.prelabels.take(pre_at) if len(bucket.prelabels) else None
+    empty = pa.nulls(len(sentences), pa.list_(context.arrow_schema.field("entities").type.value_type))
+
+    def choose(column: str) -> pa.Array:
+        human = gold[column] if gold is not None else empty
+        machine = pre[column] if pre is not None else empty
+        return pc.if_else(is_gold, human, machine)
+
+    entities, triggers = choose("entities"), choose("triggers")
+    texts, ids = sentences["text"].to_pylist(), sentences["id"].to_pylist()
+    gold_rows = is_gold.to_numpy(zero_copy_only=False)
+    if gold is not None:
+        for row in np.flatnonzero(gold_rows):
+            if short_hash(texts[row]) != gold["text_hash"][int(row)].as_py():
+                raise ReleaseError(f"sentence {ids[row]}: its labels were made for other text "
+                                   f"(hash {gold['text_hash'][int(row)].as_py()}); pull again")
+    tag_index = {label: (schema.ner_tags.index(f"B-{label}"), schema.ner_tags.index(f"I-{label}"))
+                 for label in schema.entity_labels}
+    offsets, spans = _flat_spans(entities)
+    trigger_offsets, trigger_spans = _flat_spans(triggers)
+    _check_texts(trigger_spans, trigger_offsets, texts, ids)
+    all_starts, all_ends = sentences["token_starts"].to_pylist(), sentences["token_ends"].to_pylist()
+    tokens, ner_tags = [], []
+    for row, text in enumerate(texts):
+        starts, ends = all_starts[row], all_ends[row]
+        tokens.append([text[s:e] for s, e in zip(starts, ends, strict=True)])
+        ner_tags.append(_tags(starts, ends, text, spans, offsets[row], offsets[row + 1], tag_index,
+                              f"sentence {ids[row]}"))
+    event_names = _event_names(gold, pre, gold_rows, len(texts))
+    event_index = {label: i for i, label in enumerate(schema.event_labels)}
+    unknown = sorted({e for names in event_names for e in names if e not in event_index})
+    if unknown:
+        raise ReleaseError(f"event types {unknown} are not in schema {schema.name!r}; fix the schema or the labels")
+    if gold is not None and pre is not None:
+        _collect_pairs(pairs, gold_rows, pre_at, ner_tags, event_names, pre, sentences, schema, tag_index)
+    meta_at = pc.index_in(sentences["article_id"], value_set=context.articles["id"])
+    if meta_at.null_count:
+        missing = sentences["article_id"].filter(pc.is_null(meta_at))[0].as_py()
+        raise ReleaseError(f"article {missing} has sentences but is not in the workspace's articles; ingest again")
+    meta = context.articles.take(meta_at)
+    count = len(sentences)
+    annotators = (pc.list_value_length(gold["annotators"]).fill_null(0) if gold is not None
+                  else pa.array(np.zeros(count, dtype=np.int32)))
+    agreement = gold["agreement"] if gold is not None else pa.nulls(count, pa.float64())
+    columns = {
+        "id": sentences["id"], "article_id": sentences["article_id"], "sentence_index": sentences["index"],
+        "text": sentences["text"], "tokens": pa.array(tokens, pa.list_(pa.string())),
+        "ner_tags": pa.array(ner_tags, pa.list_(pa.int64())), "entities": entities,
+        "event_types": pa.array([sorted({event_index[e] for e in names}) for names in event_names],
+                                pa.list_(pa.int64())),
+        "triggers": triggers,
+        "status": pc.if_else(is_gold, GOLD, SILVER),
+        "annotator_count": annotators.cast(pa.int32()), "agreement": agreement.cast(pa.float32()),
+        "prelabeller": pc.if_else(is_gold, "", context.prelabeller),
+        **{name: meta[name] for name in ("title", "source", "url", "published_at")},
+    }
+    arrays = [columns[name] for name in COLUMNS]
+    table = pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, context.arrow_schema, strict=True)],
+                                 schema=context.arrow_schema)
+    splits = np.array([context.split_of[a] for a in sentences["article_id"].to_pylist()], dtype=object)
+    return ReleaseBatch(table, splits)
+
+
+def _event_names(gold: pa.Table | None, pre: pa.Table | None, gold_rows: np.ndarray, count: int) -> list[list[str]]:
+    human = gold["event_types"].to_pylist() if gold is not None else [None] * count
+    machine = pre["events"].to_pylist() if pre is not None else [None] * count
+    return [list(human[i] or []) if gold_rows[i] else [e["label"] for e in machine[i] or []] for i in range(count)]
+
+
+def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ner_tags: list[list[int]],
+                   event_names: list[list[str]], pre: pa.Table, sentences: pa.Table, schema: Schema,
+                   tag_index: Mapping[str, tuple[int, int]]) -> None:
+    """Gold and pre-label tags of gold rows that also have pre-labels."""
+    both = np.flatnonzero(gold_rows & pc.is_valid(pre_at).to_numpy(zero_copy_only=False))
+    if not len(both):
+        return
+    picked = pa.array(both)
+    offsets, spans = _flat_spans(pre["entities"].take(picked))
+    machine_events = pre["events"].take(picked).to_pylist()
+    starts, ends = sentences["token_starts"].take(picked).to_pylist(), sentences["token_ends"].take(picked).to_pylist()
+    texts, ids = sentences["text"].take(picked).to_pylist(), sentences["id"].take(picked).to_pylist()
+    names = schema.ner_tags
+    for n, row in enumerate(both):
+        predicted = _tags(starts[n], ends[n], texts[n], spans, offsets[n], offsets[n + 1], tag_index,
+                          f"sentence {ids[n]} (pre-labels)")
+        pairs.gold_tags.append([names[t] for t in ner_tags[row]])
+        pairs.pred_tags.append([names[t] for t in predicted])
+        pairs.gold_events.append(set(event_names[row]))
+        pairs.pred_events.append({e["label"] for e in machine_events[n] or []})
