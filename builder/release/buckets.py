@@ -18,9 +18,6 @@ import pyarrow.compute as pc
 
 from builder.workspace.tables import PRELABEL_SCHEMA, SENTENCE_SCHEMA
 
-ROWS_PER_BUCKET = 131_072  # sentences held in memory at a time
-
-
 @dataclass(frozen=True)
 class Bucket:
     """The sentences of a range of articles (sorted by article and position) and their other rows."""
@@ -40,7 +37,7 @@ class BucketSources:
     previous_schema: pa.Schema
 
 
-def bucket_count(sentences: int, rows_per_bucket: int = ROWS_PER_BUCKET) -> int:
+def bucket_count(sentences: int, rows_per_bucket: int) -> int:
     """How many buckets a corpus of this many sentences is cut into."""
     return max(1, math.ceil(sentences / rows_per_bucket))
 

@@ -188,7 +188,9 @@ _COLUMN_NOTES = {
 def _type_name(feature: Any) -> str:
     """A feature's type as a reader of the card knows it: string, list of ClassLabel, list of {…}, ..."""
     if isinstance(feature, list):
-        return "list of {" + ", ".join(f"{k}: {_type_name(v)}" for k, v in feature[0].items()) + "}"
+        return f"list of {_type_name(feature[0])}"
+    if isinstance(feature, dict):
+        return "{" + ", ".join(f"{k}: {_type_name(v)}" for k, v in feature.items()) + "}"
     inner = getattr(feature, "feature", None)
     if inner is not None:
         return f"list of {_type_name(inner)}"

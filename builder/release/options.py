@@ -34,6 +34,7 @@ class ReleaseOptions:
     resplit: bool = False  # forget the previous release's pinned splits (moves are listed in CHANGES.md)
     repo_id: str = ""  # the Hub dataset repo the card's load snippet names
     homepage: str = ""  # where the card links the tool (nothing is linked when empty)
+    bucket_rows: int = 131_072  # sentences held in memory at a time while rows are built
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}", self.name):
@@ -42,6 +43,8 @@ class ReleaseOptions:
             raise ReleaseError(f"version {self.version!r} is not X.Y.Z (e.g. 1.0.0); or use --bump")
         if len(self.ratios) != 3 or any(r < 0 for r in self.ratios) or abs(sum(self.ratios) - 1) > 1e-6:
             raise ReleaseError(f"split ratios {self.ratios} must be three non-negative numbers that sum to 1")
+        if self.bucket_rows < 1:
+            raise ReleaseError(f"bucket_rows {self.bucket_rows}: hold at least 1 sentence at a time")
         unknown = [f for f in self.exports if f not in EXPORT_FORMATS]
         if unknown:
             raise ReleaseError(f"export format(s) {unknown}: use {', '.join(EXPORT_FORMATS)}")

@@ -153,7 +153,7 @@ def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions,
                                 PREVIOUS_SCHEMA)
         ordered = pc.sort_indices(articles["id"])
         for bucket in iter_buckets(sources, articles["id"].take(ordered).combine_chunks(),
-                                   bucket_count(inputs.count_sentences()), staging / ".buckets"):
+                                   bucket_count(inputs.count_sentences(), options.bucket_rows), staging / ".buckets"):
             batch = build_batch(bucket, context, pairs)
             tally.add(batch)
             changes.add(batch, bucket.previous)
