@@ -3,7 +3,8 @@
 - `jsonl/<split>.jsonl`: one sentence per line, tags and event types by name, spans with source and score.
 - `spacy/<split>/<shard>.spacy`: spaCy DocBins (install the `spacy` extra); entities as `doc.ents`, event
   types as `doc.cats`, triggers in `doc.spans["triggers"]`, ids, status and span scores in `user_data`.
-- `conll/<split>.<status>.conll`: `token<TAB>tag`, a `-DOCSTART-` line before each article, gold and
+- `conll/<split>.<status>.conll`: `token<TAB>tag`, CoNLL-2003's `-DOCSTART- -X- O O` line before
+  each article, gold and
   silver rows in separate files (so a trainer never mixes them unknowingly).
 """
 
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 from builder.release.options import GOLD, ReleaseError
 
 DOCS_PER_SHARD = 20_000  # spaCy docs per DocBin file
+DOCSTART = "-DOCSTART- -X- O O"  # CoNLL-2003's document line: the first column is the token, the last the tag
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def export_conll(job: ExportJob) -> list[Path]:
                     handles[status] = written[-1].open("w", encoding="utf-8")
                 handle = handles[status]
                 if last_article.get(status) != row["article_id"]:
-                    handle.write("-DOCSTART-\tO\n\n")
+                    handle.write(f"{DOCSTART}\n\n")
                     last_article[status] = row["article_id"]
                 for token, tag in zip(row["tokens"], row["ner_tags"], strict=True):
                     handle.write(f"{token}\t{job.tag_names[tag]}\n")
