@@ -34,7 +34,7 @@ class ReleaseOptions:
     resplit: bool = False  # forget the previous release's pinned splits (moves are listed in CHANGES.md)
     repo_id: str = ""  # the Hub dataset repo the card's load snippet names
     homepage: str = ""  # where the card links the tool (nothing is linked when empty)
-    bucket_rows: int = 131_072  # sentences held in memory at a time while rows are built
+    bucket_rows: int = 65_536  # sentences held in memory at a time while rows are built
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}", self.name):

@@ -120,10 +120,6 @@ def _check_texts(spans: dict[str, list[Any]], offsets: np.ndarray, texts: Sequen
                                    f"has {text[start:end]!r} there; pull or pre-label again")
 
 
-def _take(table: pa.Table, indices: pa.Array) -> pa.Table:
-    return table.take(indices) if len(table) else table.schema.empty_table()
-
-
 def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> ReleaseBatch:
     """The release rows of one bucket, typed, in article and position order; gold pairs are collected."""
     schema = context.schema
