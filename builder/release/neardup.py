@@ -47,14 +47,16 @@ def shingles(body: str, words: dict[str, int] | None = None) -> list[int]:
 
 
 def sketch_bodies(bodies: Iterable[tuple[str, str]]) -> dict[str, object]:
-    """(article id, body) pairs → their MinHash sketches (datasketch, one shared permutation set)."""
+    """(article id, body) pairs, streamed → their MinHash sketches (datasketch, one shared permutation set)."""
     from datasketch import MinHash
 
     words = _WordHashes()
-    pairs = list(bodies)
-    minhashes = MinHash.generator((shingles(body, words) for _, body in pairs), num_perm=NUM_PERM, seed=SEED,
-                                  hashfunc=int)
-    return {article: minhash for (article, _), minhash in zip(pairs, minhashes, strict=True)}
+    template = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+    sketches: dict[str, object] = {}
+    for article, body in bodies:
+        sketch = sketches[article] = template.copy()
+        sketch.update_batch(shingles(body, words))
+    return sketches
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,8 @@ and score. Every span is checked against its sentence, and BIO tags are made fro
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +16,7 @@ import pyarrow.compute as pc
 from builder.core.records import short_hash
 from builder.core.schema import Schema
 from builder.release.buckets import Bucket
+from builder.release.columns import iob2_tags, token_texts
 from builder.release.options import GOLD, SILVER, ReleaseError
 from builder.workspace.tables import SPAN_FIELDS
 
@@ -78,46 +77,17 @@ class ReleaseBatch:
     splits: np.ndarray
 
 
-def _flat_spans(spans: pa.ChunkedArray) -> tuple[np.ndarray, dict[str, list[Any]]]:
-    """Row offsets into the flattened spans, and the spans' fields as Python lists."""
+def _check_texts(spans: pa.Array | pa.ChunkedArray, texts: Sequence[str], ids: Sequence[str], kind: str) -> None:
+    """Every span's text must be the sentence's text at its offsets."""
     array = spans.combine_chunks() if isinstance(spans, pa.ChunkedArray) else spans
     lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
-    offsets = np.concatenate(([0], np.cumsum(lengths)))
     flat = pc.list_flatten(array)
-    return offsets, {name: flat.field(name).to_pylist() for name in ("start", "end", "label", "text")}
-
-
-def _tags(starts: Sequence[int], ends: Sequence[int], text: str, spans: dict[str, list[Any]], first: int,
-          last: int, tag_index: Mapping[str, tuple[int, int]], where: str) -> list[int]:
-    """IOB2 tag indices for one sentence's tokens; spans must match the text and sit on token boundaries."""
-    tags = [0] * len(starts)
-    for k in range(first, last):
-        start, end, label, said = spans["start"][k], spans["end"][k], spans["label"][k], spans["text"][k]
-        if text[start:end] != said:
-            raise ReleaseError(f"{where}: span {label!r} [{start}, {end}) says {said!r} but the sentence has "
-                               f"{text[start:end]!r} there; pull or pre-label again")
-        if label not in tag_index:
-            raise ReleaseError(f"{where}: label {label!r} is not in the schema; fix the schema or the labels")
-        i, j = bisect_left(starts, start), bisect_left(ends, end)
-        if i >= len(starts) or j >= len(ends) or starts[i] != start or ends[j] != end or j < i:
-            raise ReleaseError(f"{where}: span {label!r} [{start}, {end}) {said!r} does not sit on token "
-                               "boundaries; pull again so it is snapped")
-        if any(tags[i : j + 1]):
-            raise ReleaseError(f"{where}: span {label!r} {said!r} overlaps another span")
-        begin, inside = tag_index[label]
-        tags[i] = begin
-        for t in range(i + 1, j + 1):
-            tags[t] = inside
-    return tags
-
-
-def _check_texts(spans: dict[str, list[Any]], offsets: np.ndarray, texts: Sequence[str], ids: Sequence[str]) -> None:
-    for row, text in enumerate(texts):
-        for k in range(offsets[row], offsets[row + 1]):
-            start, end, said = spans["start"][k], spans["end"][k], spans["text"][k]
-            if text[start:end] != said:
-                raise ReleaseError(f"sentence {ids[row]}: trigger [{start}, {end}) says {said!r} but the sentence "
-                                   f"has {text[start:end]!r} there; pull or pre-label again")
+    rows = np.repeat(np.arange(len(array)), lengths).tolist()
+    fields = (flat.field(name).to_pylist() for name in ("start", "end", "label", "text"))
+    for row, start, end, label, said in zip(rows, *fields, strict=True):
+        if texts[row][start:end] != said:
+            raise ReleaseError(f"sentence {ids[row]}: {kind} {label!r} [{start}, {end}) says {said!r} but the "
+                               f"sentence has {texts[row][start:end]!r} there; pull or pre-label again")
 
 
 def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> ReleaseBatch:
@@ -148,16 +118,9 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
                                    f"(hash {gold['text_hash'][int(row)].as_py()}); pull again")
     tag_index = {label: (schema.ner_tags.index(f"B-{label}"), schema.ner_tags.index(f"I-{label}"))
                  for label in schema.entity_labels}
-    offsets, spans = _flat_spans(entities)
-    trigger_offsets, trigger_spans = _flat_spans(triggers)
-    _check_texts(trigger_spans, trigger_offsets, texts, ids)
-    all_starts, all_ends = sentences["token_starts"].to_pylist(), sentences["token_ends"].to_pylist()
-    tokens, ner_tags = [], []
-    for row, text in enumerate(texts):
-        starts, ends = all_starts[row], all_ends[row]
-        tokens.append([text[s:e] for s, e in zip(starts, ends, strict=True)])
-        ner_tags.append(_tags(starts, ends, text, spans, offsets[row], offsets[row + 1], tag_index,
-                              f"sentence {ids[row]}"))
+    _check_texts(entities, texts, ids, "span")
+    _check_texts(triggers, texts, ids, "trigger")
+    ner_tags = iob2_tags(sentences["token_starts"], sentences["token_ends"], entities, tag_index, ids)
     event_names = _event_names(gold, pre, gold_rows, len(texts))
     event_index = {label: i for i, label in enumerate(schema.event_labels)}
     unknown = sorted({e for names in event_names for e in names if e not in event_index})
@@ -165,6 +128,7 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
         raise ReleaseError(f"event types {unknown} are not in schema {schema.name!r}; fix the schema or the labels")
     if gold is not None and pre is not None:
         _collect_pairs(pairs, gold_rows, pre_at, ner_tags, event_names, pre, sentences, schema, tag_index)
+    tokens = token_texts(sentences["text"], sentences["token_starts"], sentences["token_ends"], texts)
     meta_at = pc.index_in(sentences["article_id"], value_set=context.articles["id"])
     if meta_at.null_count:
         missing = sentences["article_id"].filter(pc.is_null(meta_at))[0].as_py()
@@ -176,8 +140,7 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
     agreement = gold["agreement"] if gold is not None else pa.nulls(count, pa.float64())
     columns = {
         "id": sentences["id"], "article_id": sentences["article_id"], "sentence_index": sentences["index"],
-        "text": sentences["text"], "tokens": pa.array(tokens, pa.list_(pa.string())),
-        "ner_tags": pa.array(ner_tags, pa.list_(pa.int64())), "entities": entities,
+        "text": sentences["text"], "tokens": tokens, "ner_tags": ner_tags, "entities": entities,
         "event_types": pa.array([sorted({event_index[e] for e in names}) for names in event_names],
                                 pa.list_(pa.int64())),
         "triggers": triggers,
@@ -199,23 +162,20 @@ def _event_names(gold: pa.Table | None, pre: pa.Table | None, gold_rows: np.ndar
     return [list(human[i] or []) if gold_rows[i] else [e["label"] for e in machine[i] or []] for i in range(count)]
 
 
-def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ner_tags: list[list[int]],
+def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ner_tags: pa.ListArray,
                    event_names: list[list[str]], pre: pa.Table, sentences: pa.Table, schema: Schema,
                    tag_index: Mapping[str, tuple[int, int]]) -> None:
     """Gold and pre-label tags of gold rows that also have pre-labels."""
-    both = np.flatnonzero(gold_rows & pc.is_valid(pre_at).to_numpy(zero_copy_only=False))
+    both = pa.array(np.flatnonzero(gold_rows & pc.is_valid(pre_at).to_numpy(zero_copy_only=False)))
     if not len(both):
         return
-    picked = pa.array(both)
-    offsets, spans = _flat_spans(pre["entities"].take(picked))
-    machine_events = pre["events"].take(picked).to_pylist()
-    starts, ends = sentences["token_starts"].take(picked).to_pylist(), sentences["token_ends"].take(picked).to_pylist()
-    texts, ids = sentences["text"].take(picked).to_pylist(), sentences["id"].take(picked).to_pylist()
+    texts, ids = sentences["text"].take(both).to_pylist(), sentences["id"].take(both).to_pylist()
+    machine = pre["entities"].take(both)
+    _check_texts(machine, texts, ids, "pre-label span")
+    predicted = iob2_tags(sentences["token_starts"].take(both), sentences["token_ends"].take(both), machine,
+                          tag_index, ids)
     names = schema.ner_tags
-    for n, row in enumerate(both):
-        predicted = _tags(starts[n], ends[n], texts[n], spans, offsets[n], offsets[n + 1], tag_index,
-                          f"sentence {ids[n]} (pre-labels)")
-        pairs.gold_tags.append([names[t] for t in ner_tags[row]])
-        pairs.pred_tags.append([names[t] for t in predicted])
-        pairs.gold_events.append(set(event_names[row]))
-        pairs.pred_events.append({e["label"] for e in machine_events[n] or []})
+    pairs.gold_tags += [[names[t] for t in row] for row in ner_tags.take(both).to_pylist()]
+    pairs.pred_tags += [[names[t] for t in row] for row in predicted.to_pylist()]
+    pairs.gold_events += [set(event_names[row]) for row in both.to_pylist()]
+    pairs.pred_events += [{e["label"] for e in events or []} for events in pre["events"].take(both).to_pylist()]

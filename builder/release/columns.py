@@ -1,0 +1,106 @@
+"""Token texts and IOB2 tags of many sentences at once, as Arrow columns built with NumPy (no per-token Python).
+
+Offsets are code points, as everywhere in the workspace; Arrow stores UTF-8, so offsets into
+sentences that are not ASCII are first turned into byte offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from builder.release.options import ReleaseError
+
+_ROW = np.int64(1) << 32  # row * _ROW + offset orders (row, offset) pairs in one int64
+
+
+def _array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _lengths(lists: pa.Array) -> np.ndarray:
+    return pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    return np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+
+
+def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated aranges: firsts[k], firsts[k]+1, ... (counts[k] of each)."""
+    total = int(counts.sum())
+    return np.repeat(firsts - _offsets(counts)[:-1], counts) + np.arange(total, dtype=np.int64)
+
+
+def _byte_offsets(texts: Sequence[str], bounds: np.ndarray, points: np.ndarray, ascii_rows: np.ndarray) -> np.ndarray:
+    """Code point offsets as UTF-8 byte offsets; sentence r's offsets are points[bounds[r]:bounds[r + 1]]."""
+    out = points.copy()
+    for row in np.flatnonzero(~ascii_rows):
+        at = slice(bounds[row], bounds[row + 1])
+        code = np.frombuffer(texts[row].encode("utf-32-le"), dtype=np.uint32)
+        widths = 1 + (code >= 0x80) + (code >= 0x800) + (code >= 0x10000)
+        out[at] = _offsets(widths.astype(np.int64))[points[at]]
+    return out
+
+
+def token_texts(texts: pa.Array, starts: pa.Array, ends: pa.Array, python_texts: Sequence[str]) -> pa.ListArray:
+    """Each sentence's tokens as list<string>, cut from the sentence text by their code point offsets."""
+    texts, starts, ends = _array(texts), _array(starts), _array(ends)
+    lengths = _lengths(starts)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    ascii_rows = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
+    bounds = _offsets(lengths)
+    first = _byte_offsets(python_texts, bounds, pc.list_flatten(starts).to_numpy().astype(np.int64), ascii_rows)
+    last = _byte_offsets(python_texts, bounds, pc.list_flatten(ends).to_numpy().astype(np.int64), ascii_rows)
+    text_offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] else np.zeros(0, np.uint8)
+    base = text_offsets[rows].astype(np.int64)
+    widths = last - first
+    picked = data[_ranges(base + first, widths)]
+    values = pa.StringArray.from_buffers(len(widths), pa.py_buffer(_offsets(widths).astype(np.int32)),
+                                         pa.py_buffer(picked.tobytes()))
+    return pa.ListArray.from_arrays(pa.array(_offsets(lengths).astype(np.int32)), values)
+
+
+def iob2_tags(starts: pa.Array, ends: pa.Array, spans: pa.Array, tag_index: Mapping[str, tuple[int, int]],
+              ids: Sequence[str]) -> pa.ListArray:
+    """IOB2 tag indices per sentence from its spans; every span must sit on token boundaries, none may overlap."""
+    starts, ends, spans = _array(starts), _array(ends), _array(spans)
+    lengths = _lengths(starts)
+    rows = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    token_start = rows * _ROW + pc.list_flatten(starts).to_numpy().astype(np.int64)
+    token_end = rows * _ROW + pc.list_flatten(ends).to_numpy().astype(np.int64)
+    flat = pc.list_flatten(spans)
+    span_rows = np.repeat(np.arange(len(spans), dtype=np.int64), _lengths(spans))
+    span_start = span_rows * _ROW + flat.field("start").to_numpy(zero_copy_only=False).astype(np.int64)
+    span_end = span_rows * _ROW + flat.field("end").to_numpy(zero_copy_only=False).astype(np.int64)
+    labels = flat.field("label").to_pylist()
+    unknown = [k for k, label in enumerate(labels) if label not in tag_index]
+    if unknown:
+        k = unknown[0]
+        raise ReleaseError(f"sentence {ids[span_rows[k]]}: label {labels[k]!r} is not in the schema; "
+                           "fix the schema or the labels")
+    first = np.searchsorted(token_start, span_start)
+    last = np.searchsorted(token_end, span_end)
+    total = len(token_start)
+    bad = ((first >= total) | (last >= total) | (last < first)
+           | (token_start[np.minimum(first, total - 1)] != span_start)
+           | (token_end[np.minimum(last, total - 1)] != span_end)) if total else np.ones(len(labels), bool)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ReleaseError(f"sentence {ids[span_rows[k]]}: span {labels[k]!r} [{span_start[k] % _ROW}, "
+                           f"{span_end[k] % _ROW}) does not sit on token boundaries; pull again so it is snapped")
+    inside = last - first
+    cover = np.bincount(np.concatenate((first, _ranges(first + 1, inside))), minlength=total)
+    if (cover > 1).any():
+        token = int(np.flatnonzero(cover > 1)[0])
+        raise ReleaseError(f"sentence {ids[rows[token]]}: two spans overlap at token {token - _offsets(lengths)[rows[token]]}")
+    begin = np.array([tag_index[label][0] for label in labels], dtype=np.int64)
+    within = np.array([tag_index[label][1] for label in labels], dtype=np.int64)
+    tags = np.zeros(total, dtype=np.int64)
+    tags[first] = begin
+    tags[_ranges(first + 1, inside)] = np.repeat(within, inside)
+    return pa.ListArray.from_arrays(pa.array(_offsets(lengths).astype(np.int32)), pa.array(tags))
