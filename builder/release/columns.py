@@ -104,3 +104,27 @@ def iob2_tags(starts: pa.Array, ends: pa.Array, spans: pa.Array, tag_index: Mapp
     tags[first] = begin
     tags[_ranges(first + 1, inside)] = np.repeat(within, inside)
     return pa.ListArray.from_arrays(pa.array(_offsets(lengths).astype(np.int32)), pa.array(tags))
+
+
+def labels_of(structs: pa.Array | pa.ChunkedArray) -> pa.ListArray:
+    """The `label` field of a list<struct> column as list<string> (null lists become empty)."""
+    structs = _array(structs)
+    flat = pc.struct_field(pc.list_flatten(structs), "label")
+    return pa.ListArray.from_arrays(pa.array(_offsets(_lengths(structs)).astype(np.int32)), flat)
+
+
+def class_indices(names: pa.Array | pa.ChunkedArray, labels: Sequence[str], ids: Sequence[str]) -> pa.ListArray:
+    """list<string> of label names → sorted, distinct ClassLabel indices per row; an unknown name is an error."""
+    names = _array(names)
+    lengths = _lengths(names)
+    rows = np.repeat(np.arange(len(names), dtype=np.int64), lengths)
+    flat = pc.list_flatten(names)
+    found = pc.index_in(flat, value_set=pa.array(list(labels), pa.string()))
+    if found.null_count:
+        k = int(np.flatnonzero(pc.is_null(found).to_numpy(zero_copy_only=False))[0])
+        raise ReleaseError(f"sentence {ids[rows[k]]}: event type {flat[k].as_py()!r} is not in the schema; "
+                           "fix the schema or the labels")
+    width = len(labels) + 1
+    keys = np.unique(rows * width + found.to_numpy(zero_copy_only=False).astype(np.int64))
+    counts = np.bincount(keys // width, minlength=len(names)).astype(np.int64)
+    return pa.ListArray.from_arrays(pa.array(_offsets(counts).astype(np.int32)), pa.array(keys % width))

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from builder.core.records import short_hash
 from builder.core.schema import Schema
 from builder.release.buckets import Bucket
-from builder.release.columns import iob2_tags, token_texts
+from builder.release.columns import class_indices, iob2_tags, labels_of, token_texts
 from builder.release.options import GOLD, SILVER, ReleaseError
 from builder.workspace.tables import SPAN_FIELDS
 
@@ -111,21 +111,20 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
     entities, triggers = choose("entities"), choose("triggers")
     texts, ids = sentences["text"].to_pylist(), sentences["id"].to_pylist()
     gold_rows = is_gold.to_numpy(zero_copy_only=False)
-    if gold is not None:
+    if gold is not None and gold_rows.any():
+        hashes = gold["text_hash"].to_pylist()
         for row in np.flatnonzero(gold_rows):
-            if short_hash(texts[row]) != gold["text_hash"][int(row)].as_py():
-                raise ReleaseError(f"sentence {ids[row]}: its labels were made for other text "
-                                   f"(hash {gold['text_hash'][int(row)].as_py()}); pull again")
+            if short_hash(texts[row]) != hashes[row]:
+                raise ReleaseError(f"sentence {ids[row]}: its labels were made for other text (hash {hashes[row]}); "
+                                   "pull again")
     tag_index = {label: (schema.ner_tags.index(f"B-{label}"), schema.ner_tags.index(f"I-{label}"))
                  for label in schema.entity_labels}
     _check_texts(entities, texts, ids, "span")
     _check_texts(triggers, texts, ids, "trigger")
     ner_tags = iob2_tags(sentences["token_starts"], sentences["token_ends"], entities, tag_index, ids)
-    event_names = _event_names(gold, pre, gold_rows, len(texts))
-    event_index = {label: i for i, label in enumerate(schema.event_labels)}
-    unknown = sorted({e for names in event_names for e in names if e not in event_index})
-    if unknown:
-        raise ReleaseError(f"event types {unknown} are not in schema {schema.name!r}; fix the schema or the labels")
+    event_names = pc.if_else(is_gold, gold["event_types"] if gold is not None else labels_of(empty),
+                             labels_of(pre["events"]) if pre is not None else labels_of(empty))
+    event_types = class_indices(event_names, schema.event_labels, ids)
     if gold is not None and pre is not None:
         _collect_pairs(pairs, gold_rows, pre_at, ner_tags, event_names, pre, sentences, schema, tag_index)
     tokens = token_texts(sentences["text"], sentences["token_starts"], sentences["token_ends"], texts)
@@ -141,8 +140,7 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
     columns = {
         "id": sentences["id"], "article_id": sentences["article_id"], "sentence_index": sentences["index"],
         "text": sentences["text"], "tokens": tokens, "ner_tags": ner_tags, "entities": entities,
-        "event_types": pa.array([sorted({event_index[e] for e in names}) for names in event_names],
-                                pa.list_(pa.int64())),
+        "event_types": event_types,
         "triggers": triggers,
         "status": pc.if_else(is_gold, GOLD, SILVER),
         "annotator_count": annotators.cast(pa.int32()), "agreement": agreement.cast(pa.float32()),
@@ -156,14 +154,8 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
     return ReleaseBatch(table, splits)
 
 
-def _event_names(gold: pa.Table | None, pre: pa.Table | None, gold_rows: np.ndarray, count: int) -> list[list[str]]:
-    human = gold["event_types"].to_pylist() if gold is not None else [None] * count
-    machine = pre["events"].to_pylist() if pre is not None else [None] * count
-    return [list(human[i] or []) if gold_rows[i] else [e["label"] for e in machine[i] or []] for i in range(count)]
-
-
 def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ner_tags: pa.ListArray,
-                   event_names: list[list[str]], pre: pa.Table, sentences: pa.Table, schema: Schema,
+                   event_names: pa.Array, pre: pa.Table, sentences: pa.Table, schema: Schema,
                    tag_index: Mapping[str, tuple[int, int]]) -> None:
     """Gold and pre-label tags of gold rows that also have pre-labels."""
     both = pa.array(np.flatnonzero(gold_rows & pc.is_valid(pre_at).to_numpy(zero_copy_only=False)))
@@ -177,5 +169,5 @@ def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ne
     names = schema.ner_tags
     pairs.gold_tags += [[names[t] for t in row] for row in ner_tags.take(both).to_pylist()]
     pairs.pred_tags += [[names[t] for t in row] for row in predicted.to_pylist()]
-    pairs.gold_events += [set(event_names[row]) for row in both.to_pylist()]
+    pairs.gold_events += [set(names) for names in event_names.take(both).to_pylist()]
     pairs.pred_events += [{e["label"] for e in events or []} for events in pre["events"].take(both).to_pylist()]

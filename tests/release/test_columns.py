@@ -69,3 +69,12 @@ def test_overlapping_spans_are_refused() -> None:
              {"start": 14, "end": 20, "label": "PER", "text": "", "source": "t", "score": None}]
     with pytest.raises(ReleaseError, match=r"sentence s0: two spans overlap at token 2"):
         iob2_tags(starts, ends, pa.array([spans], pa.list_(SPAN)), INDEX, ["s0"])
+
+
+def test_class_indices_are_sorted_distinct_and_checked() -> None:
+    from builder.release.columns import class_indices
+
+    names = pa.array([["b", "a", "b"], [], None, ["c"]], pa.list_(pa.string()))
+    assert class_indices(names, ["a", "b", "c"], ["s0", "s1", "s2", "s3"]).to_pylist() == [[0, 1], [], [], [2]]
+    with pytest.raises(ReleaseError, match=r"sentence s1: event type 'z' is not in the schema"):
+        class_indices(pa.array([["a"], ["z"]]), ["a"], ["s0", "s1"])
