@@ -40,10 +40,9 @@ class ReleaseInputs:
         """Id, title, source, url and date of every article (no bodies)."""
         return _read_all(self.workspace.articles_dir, list(ARTICLE_META))
 
-    def article_bodies(self) -> Iterator[tuple[str, str]]:
-        """(article id, body) of every article, streamed."""
-        for batch in iter_parquet(self.workspace.articles_dir, columns=["id", "body"]):
-            yield from zip(batch.column("id").to_pylist(), batch.column("body").to_pylist(), strict=True)
+    def article_bodies(self) -> Iterator[pa.RecordBatch]:
+        """Id and body of every article, in record batches."""
+        return iter_parquet(self.workspace.articles_dir, columns=["id", "body"], batch_rows=1024)
 
     def sentence_batches(self) -> Iterator[pa.RecordBatch]:
         """Every stored sentence, in record batches."""

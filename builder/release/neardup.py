@@ -7,12 +7,13 @@ is similar to the group's first member (its leader), and a group stops growing a
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NUM_PERM = 64  # MinHash permutations
 SEED = 17  # fixed, so the same bodies always give the same sketches
@@ -20,43 +21,65 @@ SHINGLE = 5  # words per shingle
 SKIP_WORDS = 6  # the first words are the dateline ("JAKARTA, KOMPAS.com -"), which copies change
 THRESHOLD = 0.5  # estimated Jaccard similarity of shingles at which two articles are near-duplicates
 MAX_GROUP = 64  # a group stops growing here, so no story can absorb a whole corpus
-_WORD = re.compile(r"\w+")
+_NOT_WORD = r"[^\p{L}\p{N}_]+"  # what separates words (RE2 syntax, as Arrow runs it)
 _MIX = np.uint32(0x9E3779B1)  # odd multiplier that folds a shingle's word hashes into one
 
 
-class _WordHashes(dict[str, int]):
-    """Word → its CRC-32, computed once per distinct word."""
-
-    def __missing__(self, word: str) -> int:
-        value = self[word] = zlib.crc32(word.encode("utf-8"))
-        return value
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    return np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
 
 
-def shingles(body: str, words: dict[str, int] | None = None) -> list[int]:
-    """Distinct 32-bit hashes of the body's five-word shingles, after the dateline."""
-    tokens = _WORD.findall(body.lower())[SKIP_WORDS:]
-    lookup = (words if words is not None else _WordHashes()).__getitem__
-    hashes = np.array(list(map(lookup, tokens)), dtype=np.uint32)
-    if len(hashes) < SHINGLE:
-        return np.unique(hashes).tolist() or [0]
-    count = len(hashes) - SHINGLE + 1
-    folded = hashes[:count].copy()
-    for k in range(1, SHINGLE):
-        folded = folded * _MIX + hashes[k : k + count]
-    return np.unique(folded).tolist()
+def shingle_hashes(bodies: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """32-bit hashes of each body's five-word shingles after the dateline: (offsets per body, hashes).
+
+    Words are split and lower-cased by Arrow, each distinct word is hashed once (CRC-32), and the
+    shingles are folded with NumPy, so no Python runs per word.
+    """
+    words = pc.split_pattern_regex(pc.utf8_lower(bodies), pattern=_NOT_WORD)
+    lengths = pc.list_value_length(words).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    flat = pc.list_flatten(words)
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    flat, rows = flat.filter(pa.array(keep)), rows[keep]
+    encoded = pc.dictionary_encode(flat)
+    distinct = encoded.dictionary.to_pylist()
+    word_hash = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in distinct), dtype=np.uint32, count=len(distinct))
+    hashes = word_hash[encoded.indices.to_numpy(zero_copy_only=False)]
+    counts = np.bincount(rows, minlength=len(lengths)).astype(np.int64)
+    position = np.arange(len(rows), dtype=np.int64) - np.repeat(_offsets(counts)[:-1], counts)
+    body = position >= SKIP_WORDS
+    hashes, rows, position = hashes[body], rows[body], position[body] - SKIP_WORDS
+    folded = hashes.copy()
+    for k in range(1, SHINGLE):  # fold the next word in where the shingle stays inside its article
+        nxt = np.zeros_like(hashes)
+        same = np.zeros(len(rows), dtype=bool)
+        same[:-k] = rows[k:] == rows[:-k]
+        nxt[:-k] = hashes[k:]
+        folded = np.where(same, folded * _MIX + nxt, folded)
+    words_in = np.bincount(rows, minlength=len(lengths)).astype(np.int64)
+    full = position <= np.maximum(words_in[rows] - SHINGLE, 0)  # a short body keeps its one partial shingle
+    return _offsets(np.bincount(rows[full], minlength=len(lengths)).astype(np.int64)), folded[full]
+
+
+def sketch_batches(batches: Iterable[pa.RecordBatch]) -> dict[str, object]:
+    """Record batches of (id, body), streamed → MinHash sketches (datasketch, one shared permutation set)."""
+    from datasketch import MinHash
+
+    template = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+    sketches: dict[str, object] = {}
+    for batch in batches:
+        offsets, hashes = shingle_hashes(batch.column("body"))
+        for k, article in enumerate(batch.column("id").to_pylist()):
+            sketch = sketches[article] = template.copy()
+            sketch.update_batch(hashes[offsets[k] : offsets[k + 1]].tolist() or [0])
+    return sketches
 
 
 def sketch_bodies(bodies: Iterable[tuple[str, str]]) -> dict[str, object]:
-    """(article id, body) pairs, streamed → their MinHash sketches (datasketch, one shared permutation set)."""
-    from datasketch import MinHash
-
-    words = _WordHashes()
-    template = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
-    sketches: dict[str, object] = {}
-    for article, body in bodies:
-        sketch = sketches[article] = template.copy()
-        sketch.update_batch(shingles(body, words))
-    return sketches
+    """(article id, body) pairs → their MinHash sketches."""
+    pairs = list(bodies)
+    batch = pa.RecordBatch.from_pydict({"id": [a for a, _ in pairs], "body": [b for _, b in pairs]})
+    return sketch_batches([batch])
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from builder.release.card import CardContext, default_template, render_card
 from builder.release.changes import PREVIOUS_SCHEMA, ChangeTally, changes_markdown, previous_pins, previous_rows
 from builder.release.exports import ExportJob, write_exports
 from builder.release.inputs import ReleaseInputs, load_inputs
-from builder.release.neardup import Groups, group_near_duplicates, sketch_bodies
+from builder.release.neardup import Groups, group_near_duplicates, sketch_batches
 from builder.release.options import SPLITS, ReleaseError, ReleaseOptions, existing_versions
 from builder.release.quality import agreement, prelabel_quality
 from builder.release.rows import GoldPairs, RowContext, build_batch, release_features
@@ -67,7 +67,7 @@ class ReleaseResult:
 
 
 def _plan(inputs: ReleaseInputs, options: ReleaseOptions, pins: Mapping[str, str]) -> tuple[SplitPlan, Groups]:
-    sketches = sketch_bodies(inputs.article_bodies())
+    sketches = sketch_batches(inputs.article_bodies())
     groups = group_near_duplicates(sketches, leader_order(sketches, {} if options.resplit else pins))
     return plan_splits(groups, options.ratios, pins, resplit=options.resplit), groups
 
