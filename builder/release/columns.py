@@ -1,7 +1,7 @@
 """Token texts and IOB2 tags of many sentences at once, as Arrow columns built with NumPy (no per-token Python).
 
-Offsets are code points, as everywhere in the workspace; Arrow stores UTF-8, so offsets into
-sentences that are not ASCII are first turned into byte offsets.
+Offsets are code points, as everywhere in the workspace; Arrow stores UTF-8, so they are turned
+into byte offsets from where each code point starts in the text buffer.
 """
 
 from __future__ import annotations
@@ -35,31 +35,24 @@ def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(firsts - _offsets(counts)[:-1], counts) + np.arange(total, dtype=np.int64)
 
 
-def _byte_offsets(texts: Sequence[str], bounds: np.ndarray, points: np.ndarray, ascii_rows: np.ndarray) -> np.ndarray:
-    """Code point offsets as UTF-8 byte offsets; sentence r's offsets are points[bounds[r]:bounds[r + 1]]."""
-    out = points.copy()
-    for row in np.flatnonzero(~ascii_rows):
-        at = slice(bounds[row], bounds[row + 1])
-        code = np.frombuffer(texts[row].encode("utf-32-le"), dtype=np.uint32)
-        widths = 1 + (code >= 0x80) + (code >= 0x800) + (code >= 0x10000)
-        out[at] = _offsets(widths.astype(np.int64))[points[at]]
-    return out
-
-
-def token_texts(texts: pa.Array, starts: pa.Array, ends: pa.Array, python_texts: Sequence[str]) -> pa.ListArray:
-    """Each sentence's tokens as list<string>, cut from the sentence text by their code point offsets."""
+def token_texts(texts: pa.Array | pa.ChunkedArray, starts: pa.Array | pa.ChunkedArray,
+                ends: pa.Array | pa.ChunkedArray) -> pa.ListArray:
+    """Each sentence's tokens as list<string>, cut from the sentences' UTF-8 bytes by code point offsets."""
     texts, starts, ends = _array(texts), _array(starts), _array(ends)
     lengths = _lengths(starts)
     rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    ascii_rows = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
-    bounds = _offsets(lengths)
-    first = _byte_offsets(python_texts, bounds, pc.list_flatten(starts).to_numpy().astype(np.int64), ascii_rows)
-    last = _byte_offsets(python_texts, bounds, pc.list_flatten(ends).to_numpy().astype(np.int64), ascii_rows)
-    text_offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
-    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] else np.zeros(0, np.uint8)
-    base = text_offsets[rows].astype(np.int64)
-    widths = last - first
-    picked = data[_ranges(base + first, widths)]
+    text_at = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
+    low, high = int(text_at[0]), int(text_at[-1])
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[low:high] if high > low else np.zeros(0, np.uint8)
+    points = np.append(np.flatnonzero((data & 0xC0) != 0x80), len(data))  # where each code point starts
+    first_point = np.searchsorted(points, text_at[:-1].astype(np.int64) - low)
+    begin = points[first_point[rows] + pc.list_flatten(starts).to_numpy().astype(np.int64)]
+    finish = points[first_point[rows] + pc.list_flatten(ends).to_numpy().astype(np.int64)]
+    widths = finish - begin
+    depth = np.cumsum(np.bincount(begin, minlength=len(data) + 1) - np.bincount(finish, minlength=len(data) + 1))
+    picked = data[depth[:-1] > 0]
+    if len(picked) != int(widths.sum()):
+        raise ReleaseError("tokens overlap or are empty in this batch of sentences; ingest the articles again")
     values = pa.StringArray.from_buffers(len(widths), pa.py_buffer(_offsets(widths).astype(np.int32)),
                                          pa.py_buffer(picked.tobytes()))
     return pa.ListArray.from_arrays(pa.array(_offsets(lengths).astype(np.int32)), values)

@@ -127,7 +127,7 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
     event_types = class_indices(event_names, schema.event_labels, ids)
     if gold is not None and pre is not None:
         _collect_pairs(pairs, gold_rows, pre_at, ner_tags, event_names, pre, sentences, schema, tag_index)
-    tokens = token_texts(sentences["text"], sentences["token_starts"], sentences["token_ends"], texts)
+    tokens = token_texts(sentences["text"], sentences["token_starts"], sentences["token_ends"])
     meta_at = pc.index_in(sentences["article_id"], value_set=context.articles["id"])
     if meta_at.null_count:
         missing = sentences["article_id"].filter(pc.is_null(meta_at))[0].as_py()

@@ -84,7 +84,7 @@ def plan_splits(groups: Groups, ratios: tuple[float, float, float], previous: Ma
                 resplit: bool = False) -> SplitPlan:
     """Each article's split: pinned ones keep theirs (unless `resplit`), new ones follow their group."""
     pinned = {} if resplit else dict(previous)
-    members = groups.members()
+    members = groups.members
     split_of: dict[str, str] = {}
     movable: list[str] = []
     for leader in sorted(members):

@@ -28,7 +28,7 @@ def _columns(texts: list[str]) -> tuple[pa.Array, pa.Array, pa.Array]:
 
 def test_token_texts_match_the_tokenizer() -> None:
     texts, starts, ends = _columns(TEXTS)
-    assert token_texts(texts, starts, ends, TEXTS).to_pylist() == [[t.text for t in tokenize(t)] for t in TEXTS]
+    assert token_texts(texts, starts, ends).to_pylist() == [[t.text for t in tokenize(t)] for t in TEXTS]
 
 
 def test_iob2_tags_match_the_span_codec() -> None:
