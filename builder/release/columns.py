@@ -35,6 +35,16 @@ def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(firsts - _offsets(counts)[:-1], counts) + np.arange(total, dtype=np.int64)
 
 
+def _point_starts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Where each code point of these texts starts (byte positions in their buffer), and each text's first one."""
+    at = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
+    buffer = texts.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8)[: at[-1]] if buffer is not None else np.zeros(0, np.uint8)
+    points = np.flatnonzero((data & 0xC0) != 0x80)
+    points = np.concatenate((points, [at[-1]])).astype(np.int64)
+    return points, np.searchsorted(points, at[:-1])
+
+
 def token_texts(texts: pa.Array | pa.ChunkedArray, starts: pa.Array | pa.ChunkedArray,
                 ends: pa.Array | pa.ChunkedArray) -> pa.ListArray:
     """Each sentence's tokens as list<string>, cut from the sentences' UTF-8 bytes by code point offsets."""
@@ -42,15 +52,26 @@ def token_texts(texts: pa.Array | pa.ChunkedArray, starts: pa.Array | pa.Chunked
     lengths = _lengths(starts)
     rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     text_at = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
-    low, high = int(text_at[0]), int(text_at[-1])
-    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[low:high] if high > low else np.zeros(0, np.uint8)
-    points = np.append(np.flatnonzero((data & 0xC0) != 0x80), len(data))  # where each code point starts
-    first_point = np.searchsorted(points, text_at[:-1].astype(np.int64) - low)
-    begin = points[first_point[rows] + pc.list_flatten(starts).to_numpy().astype(np.int64)]
-    finish = points[first_point[rows] + pc.list_flatten(ends).to_numpy().astype(np.int64)]
+    text_at = text_at.astype(np.int64)
+    begin = text_at[rows] + pc.list_flatten(starts).to_numpy().astype(np.int64)
+    finish = text_at[rows] + pc.list_flatten(ends).to_numpy().astype(np.int64)
+    wide = ~pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
+    if wide.any():  # code points of non-ASCII sentences are not bytes: map them through their code point starts
+        picked_rows = np.flatnonzero(wide)
+        points, first = _point_starts(texts.take(pa.array(picked_rows)))
+        local = np.full(len(texts), -1, dtype=np.int64)
+        local[picked_rows] = np.arange(len(picked_rows))
+        at_token = np.flatnonzero(local[rows] >= 0)
+        k, base = local[rows[at_token]], text_at[rows[at_token]]
+        for edge in (begin, finish):
+            edge[at_token] = base + points[first[k] + edge[at_token] - base] - points[first[k]]
+    buffer = texts.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    edges = np.zeros(len(data) + 1, dtype=np.int8)
+    edges[begin] += 1
+    edges[finish] -= 1
+    picked = data[np.cumsum(edges[:-1], dtype=np.int8) > 0]
     widths = finish - begin
-    depth = np.cumsum(np.bincount(begin, minlength=len(data) + 1) - np.bincount(finish, minlength=len(data) + 1))
-    picked = data[depth[:-1] > 0]
     if len(picked) != int(widths.sum()):
         raise ReleaseError("tokens overlap or are empty in this batch of sentences; ingest the articles again")
     values = pa.StringArray.from_buffers(len(widths), pa.py_buffer(_offsets(widths).astype(np.int32)),

@@ -78,3 +78,10 @@ def test_class_indices_are_sorted_distinct_and_checked() -> None:
     assert class_indices(names, ["a", "b", "c"], ["s0", "s1", "s2", "s3"]).to_pylist() == [[0, 1], [], [], [2]]
     with pytest.raises(ReleaseError, match=r"sentence s1: event type 'z' is not in the schema"):
         class_indices(pa.array([["a"], ["z"]]), ["a"], ["s0", "s1"])
+
+
+def test_token_texts_of_a_slice() -> None:
+    """Arrays that are views into a bigger buffer (as a bucket's columns can be) cut the right bytes."""
+    texts, starts, ends = _columns(TEXTS)
+    part = token_texts(texts.slice(1, 3), starts.slice(1, 3), ends.slice(1, 3)).to_pylist()
+    assert part == [[t.text for t in tokenize(t)] for t in TEXTS[1:4]]
