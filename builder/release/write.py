@@ -40,6 +40,8 @@ from builder.workspace.human import AnnotationStore
 from builder.workspace.layout import Workspace
 
 ROW_GROUP = 10_000  # rows per Parquet row group
+#: Columns whose values repeat (dictionary-encoded in Parquet); ids, text and tokens are mostly distinct.
+REPEATED = ["article_id", "status", "prelabeller", "title", "source", "url", "published_at"]
 LIBRARIES = ("news-dataset-builder", "pyarrow", "datasets", "huggingface_hub", "datasketch", "numpy")
 
 
@@ -88,7 +90,8 @@ class _SplitWriters:
         """Append rows to a split."""
         if split not in self.writers:
             self.writers[split] = pq.ParquetWriter(self.staging / self.relative(split), self.schema,
-                                                   compression="zstd", write_statistics=False)
+                                                   compression="zstd", compression_level=1, use_dictionary=REPEATED,
+                                                   write_statistics=False)
         self.writers[split].write_table(table, row_group_size=ROW_GROUP)
 
     def close(self) -> dict[str, dict[str, int]]:
