@@ -7,7 +7,6 @@ is similar to the group's first member (its leader), and a group stops growing a
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,11 +29,24 @@ def _offsets(lengths: np.ndarray) -> np.ndarray:
     return np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
 
 
+def _word_hashes(words: pa.Array) -> np.ndarray:
+    """A 32-bit polynomial hash of each (non-empty) word's UTF-8 bytes."""
+    at = np.frombuffer(words.buffers()[1], dtype=np.int32)[words.offset : words.offset + len(words) + 1]
+    at = at.astype(np.int64)
+    if not len(words):
+        return np.zeros(0, dtype=np.uint32)
+    data = np.frombuffer(words.buffers()[2], dtype=np.uint8)[at[0] : at[-1]].astype(np.uint32)
+    sizes = np.diff(at)
+    powers = np.cumprod(np.concatenate(([1], np.full(int(sizes.max()), _MIX, dtype=np.uint32))), dtype=np.uint32)
+    weight = powers[np.repeat(at[1:] - at[0], sizes) - 1 - np.arange(len(data), dtype=np.int64)]
+    return np.add.reduceat((data + np.uint32(1)) * weight, at[:-1] - at[0]).astype(np.uint32)
+
+
 def shingle_hashes(bodies: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """32-bit hashes of each body's five-word shingles after the dateline: (offsets per body, hashes).
 
-    Words (whitespace-separated, lower-cased) are split by Arrow, each distinct word is hashed once
-    (CRC-32), and the shingles are folded with NumPy, so no Python runs per word.
+    Words (whitespace-separated, lower-cased) are split by Arrow and hashed (a polynomial over their
+    UTF-8 bytes) and folded into shingles with NumPy, so no Python runs per word.
     """
     words = pc.utf8_split_whitespace(pc.utf8_lower(bodies))
     lengths = pc.list_value_length(words).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -42,10 +54,7 @@ def shingle_hashes(bodies: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.n
     rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
     keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
     flat, rows = flat.filter(pa.array(keep)), rows[keep]
-    encoded = pc.dictionary_encode(flat)
-    distinct = encoded.dictionary.to_pylist()
-    word_hash = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in distinct), dtype=np.uint32, count=len(distinct))
-    hashes = word_hash[encoded.indices.to_numpy(zero_copy_only=False)]
+    hashes = _word_hashes(flat)
     counts = np.bincount(rows, minlength=len(lengths)).astype(np.int64)
     position = np.arange(len(rows), dtype=np.int64) - np.repeat(_offsets(counts)[:-1], counts)
     body = position >= SKIP_WORDS
