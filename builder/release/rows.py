@@ -56,7 +56,6 @@ class RowContext:
     gold: pa.Table  # FINAL_SCHEMA, accepted
     excluded: pa.Array  # sentence ids
     articles: pa.Table  # ARTICLE_META columns
-    split_of: Mapping[str, str]
 
 
 @dataclass
@@ -76,6 +75,11 @@ class ReleaseBatch:
     table: pa.Table
     splits: np.ndarray
 
+    @classmethod
+    def of(cls, table: pa.Table, split_of: Mapping[str, str]) -> ReleaseBatch:
+        """Rows with the splits of their articles."""
+        return cls(table, np.array([split_of[a] for a in table["article_id"].to_pylist()], dtype=object))
+
 
 def _check_texts(spans: pa.Array | pa.ChunkedArray, texts: Sequence[str], ids: Sequence[str], kind: str) -> None:
     """Every span's text must be the sentence's text at its offsets."""
@@ -90,7 +94,7 @@ def _check_texts(spans: pa.Array | pa.ChunkedArray, texts: Sequence[str], ids: S
                                f"sentence has {texts[row][start:end]!r} there; pull or pre-label again")
 
 
-def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> ReleaseBatch:
+def build_rows(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> pa.Table:
     """The release rows of one bucket, typed, in article and position order; gold pairs are collected."""
     schema = context.schema
     sentences = bucket.sentences.filter(pc.invert(pc.is_in(bucket.sentences["id"], value_set=context.excluded)))
@@ -148,10 +152,8 @@ def build_batch(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> Releas
         **{name: meta[name] for name in ("title", "source", "url", "published_at")},
     }
     arrays = [columns[name] for name in COLUMNS]
-    table = pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, context.arrow_schema, strict=True)],
-                                 schema=context.arrow_schema)
-    splits = np.array([context.split_of[a] for a in sentences["article_id"].to_pylist()], dtype=object)
-    return ReleaseBatch(table, splits)
+    return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, context.arrow_schema, strict=True)],
+                                schema=context.arrow_schema)
 
 
 def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ner_tags: pa.ListArray,

@@ -14,6 +14,7 @@ import platform
 import shutil
 import stat
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -33,7 +34,7 @@ from builder.release.inputs import ReleaseInputs, load_inputs
 from builder.release.neardup import Groups, group_near_duplicates, sketch_batches
 from builder.release.options import SPLITS, ReleaseError, ReleaseOptions, existing_versions
 from builder.release.quality import agreement, prelabel_quality
-from builder.release.rows import GoldPairs, RowContext, build_batch, release_features
+from builder.release.rows import GoldPairs, ReleaseBatch, RowContext, build_rows, release_features
 from builder.release.splits import SplitPlan, leader_order, plan_splits
 from builder.release.tally import Tally
 from builder.workspace.human import AnnotationStore
@@ -141,14 +142,16 @@ def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions,
     previous_dir = options.releases_dir / options.name / previous if previous else None
     previous_manifest = (json.loads((previous_dir / "manifest.json").read_text(encoding="utf-8"))
                          if previous_dir and (previous_dir / "manifest.json").is_file() else None)
-    plan, groups = _plan(inputs, options, previous_pins(previous_dir, previous_manifest))
+    pins = previous_pins(previous_dir, previous_manifest)
     features = release_features(schema)
     articles = inputs.article_meta()
     context = RowContext(schema, features.arrow_schema, options.include_silver, inputs.prelabeller, inputs.gold,
-                         pa.array(sorted(inputs.excluded), pa.string()), articles, plan.split_of)
+                         pa.array(sorted(inputs.excluded), pa.string()), articles)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{options.version}-", dir=target.parent))
+    pool = ThreadPoolExecutor(max_workers=1)  # splits are planned while the first rows are built
     try:
+        planning = pool.submit(_plan, inputs, options, pins)
         (staging / "data").mkdir()
         writers = _SplitWriters(staging, features.arrow_schema)
         tally, changes, pairs = Tally(schema), ChangeTally(schema), GoldPairs()
@@ -157,13 +160,16 @@ def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions,
         ordered = pc.sort_indices(articles["id"])
         for bucket in iter_buckets(sources, articles["id"].take(ordered).combine_chunks(),
                                    bucket_count(inputs.count_sentences(), options.bucket_rows), staging / ".buckets"):
-            batch = build_batch(bucket, context, pairs)
+            rows = build_rows(bucket, context, pairs)
+            plan, groups = planning.result()
+            batch = ReleaseBatch.of(rows, plan.split_of)
             tally.add(batch)
             changes.add(batch, bucket.previous)
             for split in SPLITS:
-                rows = batch.splits == split
-                if rows.any():
-                    writers.write(split, batch.table.filter(pa.array(rows)))
+                chosen = batch.splits == split
+                if chosen.any():
+                    writers.write(split, batch.table.filter(pa.array(chosen)))
+        plan, groups = planning.result()
         split_info = writers.close()
         shutil.rmtree(staging / ".buckets", ignore_errors=True)
         if not split_info:
@@ -190,6 +196,8 @@ def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        pool.shutdown(cancel_futures=True)
     return ReleaseResult(target, counts, previous, plan.warnings)
 
 
