@@ -7,9 +7,10 @@ is similar to the group's first member (its leader), and a group stops growing a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import islice
 
 import numpy as np
 import pyarrow as pa
@@ -118,11 +119,15 @@ def sketch_batches(batches: Iterable[pa.RecordBatch]) -> dict[str, object]:
     return sketches
 
 
-def sketch_bodies(bodies: Iterable[tuple[str, str]]) -> dict[str, object]:
-    """(article id, body) pairs → their MinHash sketches."""
-    pairs = list(bodies)
-    batch = pa.RecordBatch.from_pydict({"id": [a for a, _ in pairs], "body": [b for _, b in pairs]})
-    return sketch_batches([batch])
+def sketch_bodies(bodies: Iterable[tuple[str, str]], batch_size: int = 1024) -> dict[str, object]:
+    """(article id, body) pairs → their MinHash sketches, a batch of bodies at a time."""
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        pairs = iter(bodies)
+        while chunk := list(islice(pairs, batch_size)):
+            yield pa.RecordBatch.from_pydict({"id": [a for a, _ in chunk], "body": [b for _, b in chunk]})
+
+    return sketch_batches(batches())
 
 
 @dataclass(frozen=True)
