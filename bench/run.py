@@ -468,6 +468,9 @@ def main() -> int:
             figures["release_10x"] = release_ten
             figures["release_peak_rss_ratio_10x_over_1x"] = round(
                 release_ten["peak_rss_mb"] / release_one["peak_rss_mb"], 2)
+            # The splits are planned in a forked process (its peak is the children's peak).
+            figures["release_planner_peak_rss_ratio_10x_over_1x"] = round(
+                release_ten["worker_peak_rss_mb"] / max(1, release_one["worker_peak_rss_mb"]), 2)
         if "ray" not in args.skip:
             # 1x: a fresh ingest; 10x: the workspace of the 10x run (its pre-labels moved aside).
             run_child("ingest", str(corpus), str(work / "ray"))

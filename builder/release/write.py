@@ -14,7 +14,8 @@ import platform
 import shutil
 import stat
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -73,6 +74,13 @@ def _plan(inputs: ReleaseInputs, options: ReleaseOptions, pins: Mapping[str, str
     sketches = sketch_batches(inputs.article_bodies())
     groups = group_near_duplicates(sketches, leader_order(sketches, {} if options.resplit else pins))
     return plan_splits(groups, options.ratios, pins, resplit=options.resplit), groups
+
+
+def _planner() -> Executor:
+    """Where splits are planned while the first rows are built: a forked process where there is fork."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(max_workers=1)
 
 
 class _SplitWriters:
@@ -149,7 +157,7 @@ def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions,
                          pa.array(sorted(inputs.excluded), pa.string()), articles)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{options.version}-", dir=target.parent))
-    pool = ThreadPoolExecutor(max_workers=1)  # splits are planned while the first rows are built
+    pool = _planner()
     try:
         planning = pool.submit(_plan, inputs, options, pins)
         (staging / "data").mkdir()
