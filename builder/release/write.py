@@ -177,6 +177,8 @@ def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions,
                 chosen = batch.splits == split
                 if chosen.any():
                     writers.write(split, batch.table.filter(pa.array(chosen)))
+            del bucket, rows, batch
+            pa.default_memory_pool().release_unused()  # give the bucket's memory back before the next one
         plan, groups = planning.result()
         split_info = writers.close()
         shutil.rmtree(staging / ".buckets", ignore_errors=True)
