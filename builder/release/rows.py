@@ -20,12 +20,6 @@ from builder.release.columns import class_indices, iob2_tags, labels_of, token_t
 from builder.release.options import GOLD, SILVER, ReleaseError
 from builder.workspace.tables import SPAN_FIELDS
 
-#: The release's columns, in order.
-COLUMNS = ("id", "article_id", "sentence_index", "text", "tokens", "ner_tags", "entities", "event_types",
-           "triggers", "status", "annotator_count", "agreement", "prelabeller", "title", "source", "url",
-           "published_at")
-
-
 def release_features(schema: Schema):  # type: ignore[no-untyped-def]
     """The declared `datasets.Features` of every release of this schema."""
     from datasets import ClassLabel, Features, Sequence, Value
@@ -94,9 +88,22 @@ def _check_texts(spans: pa.Array | pa.ChunkedArray, texts: Sequence[str], ids: S
                                f"sentence has {texts[row][start:end]!r} there; pull or pre-label again")
 
 
-def build_rows(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> pa.Table:
-    """The release rows of one bucket, typed, in article and position order; gold pairs are collected."""
-    schema = context.schema
+@dataclass(frozen=True)
+class Chosen:
+    """A bucket's released sentences and the labels each is released with (gold where there is gold)."""
+
+    sentences: pa.Table
+    is_gold: pa.Array
+    gold: pa.Table | None  # FINAL_SCHEMA rows aligned with `sentences` (null where silver)
+    pre: pa.Table | None  # PRELABEL_SCHEMA rows aligned with `sentences` (null where none)
+    pre_at: pa.Array
+    entities: pa.Array
+    triggers: pa.Array
+    event_names: pa.Array  # list<string>
+
+
+def choose_labels(bucket: Bucket, context: RowContext) -> Chosen:
+    """Gold labels where a person accepted some, else pre-labels (silver, if released); flagged sentences left out."""
     sentences = bucket.sentences.filter(pc.invert(pc.is_in(bucket.sentences["id"], value_set=context.excluded)))
     gold_at = pc.index_in(sentences["id"], value_set=context.gold["sentence_id"])
     pre_at = pc.index_in(sentences["id"], value_set=bucket.prelabels["sentence_id"])
@@ -107,62 +114,72 @@ def build_rows(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> pa.Tabl
     pre = bucket.prelabels.take(pre_at) if len(bucket.prelabels) else None
     empty = pa.nulls(len(sentences), pa.list_(context.arrow_schema.field("entities").type.value_type))
 
-    def choose(column: str) -> pa.Array:
-        human = gold[column] if gold is not None else empty
-        machine = pre[column] if pre is not None else empty
-        return pc.if_else(is_gold, human, machine)
+    def pick(column: str) -> pa.Array:
+        return pc.if_else(is_gold, gold[column] if gold is not None else empty,
+                          pre[column] if pre is not None else empty)
 
-    entities, triggers = choose("entities"), choose("triggers")
+    events = pc.if_else(is_gold, gold["event_types"] if gold is not None else labels_of(empty),
+                        labels_of(pre["events"]) if pre is not None else labels_of(empty))
+    return Chosen(sentences, is_gold, gold, pre, pre_at, pick("entities"), pick("triggers"), events)
+
+
+def _check_gold_texts(chosen: Chosen, texts: Sequence[str], ids: Sequence[str]) -> None:
+    """Gold labels must have been made for the sentence's current text."""
+    rows = np.flatnonzero(chosen.is_gold.to_numpy(zero_copy_only=False))
+    if chosen.gold is None or not len(rows):
+        return
+    hashes = chosen.gold["text_hash"].to_pylist()
+    for row in rows:
+        if short_hash(texts[row]) != hashes[row]:
+            raise ReleaseError(f"sentence {ids[row]}: its labels were made for other text (hash {hashes[row]}); "
+                               "pull again")
+
+
+def build_rows(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> pa.Table:
+    """The release rows of one bucket, typed, in article and position order; gold pairs are collected."""
+    schema = context.schema
+    chosen = choose_labels(bucket, context)
+    sentences, is_gold = chosen.sentences, chosen.is_gold
     texts, ids = sentences["text"].to_pylist(), sentences["id"].to_pylist()
-    gold_rows = is_gold.to_numpy(zero_copy_only=False)
-    if gold is not None and gold_rows.any():
-        hashes = gold["text_hash"].to_pylist()
-        for row in np.flatnonzero(gold_rows):
-            if short_hash(texts[row]) != hashes[row]:
-                raise ReleaseError(f"sentence {ids[row]}: its labels were made for other text (hash {hashes[row]}); "
-                                   "pull again")
+    _check_gold_texts(chosen, texts, ids)
+    _check_texts(chosen.entities, texts, ids, "span")
+    _check_texts(chosen.triggers, texts, ids, "trigger")
     tag_index = {label: (schema.ner_tags.index(f"B-{label}"), schema.ner_tags.index(f"I-{label}"))
                  for label in schema.entity_labels}
-    _check_texts(entities, texts, ids, "span")
-    _check_texts(triggers, texts, ids, "trigger")
-    ner_tags = iob2_tags(sentences["token_starts"], sentences["token_ends"], entities, tag_index, ids)
-    event_names = pc.if_else(is_gold, gold["event_types"] if gold is not None else labels_of(empty),
-                             labels_of(pre["events"]) if pre is not None else labels_of(empty))
-    event_types = class_indices(event_names, schema.event_labels, ids)
-    if gold is not None and pre is not None:
-        _collect_pairs(pairs, gold_rows, pre_at, ner_tags, event_names, pre, sentences, schema, tag_index)
-    tokens = token_texts(sentences["text"], sentences["token_starts"], sentences["token_ends"])
+    ner_tags = iob2_tags(sentences["token_starts"], sentences["token_ends"], chosen.entities, tag_index, ids)
+    if chosen.gold is not None and chosen.pre is not None:
+        _collect_pairs(pairs, chosen, chosen.pre, ner_tags, schema, tag_index)
     meta_at = pc.index_in(sentences["article_id"], value_set=context.articles["id"])
     if meta_at.null_count:
         missing = sentences["article_id"].filter(pc.is_null(meta_at))[0].as_py()
         raise ReleaseError(f"article {missing} has sentences but is not in the workspace's articles; ingest again")
     meta = context.articles.take(meta_at)
-    count = len(sentences)
-    annotators = (pc.list_value_length(gold["annotators"]).fill_null(0) if gold is not None
-                  else pa.array(np.zeros(count, dtype=np.int32)))
-    agreement = gold["agreement"] if gold is not None else pa.nulls(count, pa.float64())
+    gold, count = chosen.gold, len(sentences)
     columns = {
         "id": sentences["id"], "article_id": sentences["article_id"], "sentence_index": sentences["index"],
-        "text": sentences["text"], "tokens": tokens, "ner_tags": ner_tags, "entities": entities,
-        "event_types": event_types,
-        "triggers": triggers,
+        "text": sentences["text"], "tokens": token_texts(sentences["text"], sentences["token_starts"],
+                                                         sentences["token_ends"]),
+        "ner_tags": ner_tags, "entities": chosen.entities,
+        "event_types": class_indices(chosen.event_names, schema.event_labels, ids), "triggers": chosen.triggers,
         "status": pc.if_else(is_gold, GOLD, SILVER),
-        "annotator_count": annotators.cast(pa.int32()), "agreement": agreement.cast(pa.float32()),
+        "annotator_count": (pc.list_value_length(gold["annotators"]).fill_null(0) if gold is not None
+                            else pa.array(np.zeros(count, dtype=np.int32))),
+        "agreement": gold["agreement"] if gold is not None else pa.nulls(count, pa.float64()),
         "prelabeller": pc.if_else(is_gold, "", context.prelabeller),
         **{name: meta[name] for name in ("title", "source", "url", "published_at")},
     }
-    arrays = [columns[name] for name in COLUMNS]
-    return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, context.arrow_schema, strict=True)],
+    return pa.Table.from_arrays([columns[f.name].cast(f.type) for f in context.arrow_schema],
                                 schema=context.arrow_schema)
 
 
-def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ner_tags: pa.ListArray,
-                   event_names: pa.Array, pre: pa.Table, sentences: pa.Table, schema: Schema,
+def _collect_pairs(pairs: GoldPairs, chosen: Chosen, pre: pa.Table, ner_tags: pa.ListArray, schema: Schema,
                    tag_index: Mapping[str, tuple[int, int]]) -> None:
     """Gold and pre-label tags of gold rows that also have pre-labels."""
-    both = pa.array(np.flatnonzero(gold_rows & pc.is_valid(pre_at).to_numpy(zero_copy_only=False)))
+    gold_rows = chosen.is_gold.to_numpy(zero_copy_only=False)
+    both = pa.array(np.flatnonzero(gold_rows & pc.is_valid(chosen.pre_at).to_numpy(zero_copy_only=False)))
     if not len(both):
         return
+    sentences = chosen.sentences
     texts, ids = sentences["text"].take(both).to_pylist(), sentences["id"].take(both).to_pylist()
     machine = pre["entities"].take(both)
     _check_texts(machine, texts, ids, "pre-label span")
@@ -171,5 +188,6 @@ def _collect_pairs(pairs: GoldPairs, gold_rows: np.ndarray, pre_at: pa.Array, ne
     names = schema.ner_tags
     pairs.gold_tags += [[names[t] for t in row] for row in ner_tags.take(both).to_pylist()]
     pairs.pred_tags += [[names[t] for t in row] for row in predicted.to_pylist()]
-    pairs.gold_events += [set(names) for names in event_names.take(both).to_pylist()]
-    pairs.pred_events += [{e["label"] for e in events or []} for events in pre["events"].take(both).to_pylist()]
+    pairs.gold_events += [set(names) for names in chosen.event_names.take(both).to_pylist()]
+    pairs.pred_events += [{e["label"] for e in events or []}
+                          for events in pre["events"].take(both).to_pylist()]
