@@ -247,6 +247,9 @@ def check_card(text: str, context: CardContext) -> None:
         problems.append("its configs do not list the splits written")
     if card.data.size_categories[0] != size_category(sum(v["num_examples"] for v in context.split_info.values())):
         problems.append(f"size category {card.data.size_categories}")
+    known = json.loads(resources.files("datasets.utils.resources").joinpath("languages.json").read_text("utf-8"))
+    if any(language not in known for language in card.data.language):
+        problems.append(f"language {card.data.language} is not a known language code")
     if set(context.split_info) - set(SPLITS):
         problems.append(f"unknown splits {sorted(set(context.split_info) - set(SPLITS))}")
     if problems:
