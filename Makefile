@@ -31,7 +31,7 @@ demo: venv
 	$(PY) -m builder prelabel --workspace $(DEMO_WORKSPACE)
 	$(PY) -m builder push --workspace $(DEMO_WORKSPACE) --start-server
 	$(PY) -m builder pull --workspace $(DEMO_WORKSPACE) --start-server
-	$(PY) -m builder release --workspace $(DEMO_WORKSPACE) --releases-dir $(DEMO_RELEASES) --version 0.1.0 --conll
+	$(PY) -m builder release --workspace $(DEMO_WORKSPACE) --releases-dir $(DEMO_RELEASES) --version 0.1.0 --export conll --export jsonl --export docbin
 	$(PY) -m builder status --workspace $(DEMO_WORKSPACE)
 	@echo
 	@echo "Demo output: $(DEMO_WORKSPACE)/ (articles, sentences, pre-labels, Label Studio snapshots) and"

@@ -1,5 +1,7 @@
-"""Benchmark (not a test): our pipeline against the obvious spaCy peer, memory at 1x and 10x, Ray
-scaling, and Label Studio push throughput. Every figure is printed and written to bench/results.json.
+"""Benchmark (not a test): our pipeline from raw pages to a release on disk against the obvious spaCy
+peer, memory at 1x and 10x (the whole pipeline, and the release alone), near-duplicate grouping of
+100,000 synthetic articles, Ray scaling, and Label Studio push throughput. Every figure is printed and
+written to bench/results.json.
 
 Needs ../shared/data (IndoSum news for the corpus, the NER sets for F1); says so and stops without it.
 Each pipeline runs in its own child process so its peak RSS is its own.
@@ -61,11 +63,34 @@ def _peak_mb() -> dict[str, int]:
 
 # --- children -------------------------------------------------------------------------
 
-def child_ours(corpus: Path, work: Path, workers: int, mode: str = "one-pass") -> dict[str, Any]:
-    """Our pipeline end to end: ingest → clean → segment → pre-label → Parquet.
+def _release(ws: Any, out: Path, version: str = "1.0.0") -> Any:
+    """Our release of a workspace (the latest pre-labels), as `builder release` makes it."""
+    from builder.core.schema import load_schema
+    from builder.release.options import ReleaseOptions
+    from builder.release.write import release_workspace
 
-    one-pass: `builder ingest --prelabel` (workers pre-label what they segment);
-    two-pass: `builder ingest`, then `builder prelabel` over the stored sentences.
+    options = ReleaseOptions(name="indosum_bench", version=version, releases_dir=out)
+    return release_workspace(ws, load_schema(), options, prelabels_dir=ws.latest_prelabels())
+
+
+def _import_release() -> float:
+    """Import what a release uses (the peer imports `datasets` before its clock starts too); seconds taken."""
+    started = time.perf_counter()
+    import datasets  # noqa: F401
+    import datasketch  # noqa: F401
+    import huggingface_hub  # noqa: F401
+    import seqeval.metrics  # noqa: F401
+
+    import builder.release.write  # noqa: F401
+    return time.perf_counter() - started
+
+
+def child_ours(corpus: Path, work: Path, workers: int, mode: str = "one-pass") -> dict[str, Any]:
+    """Our pipeline end to end, from raw pages to a release on disk: ingest → clean → segment → pre-label →
+    Parquet parts → release (splits, Parquet per split, card, manifest).
+
+    one-pass: `builder ingest --prelabel` (workers pre-label what they segment), then `builder release`;
+    two-pass: `builder ingest`, then `builder prelabel` over the stored sentences, then `builder release`.
     """
     from builder.core.schema import load_schema
     from builder.ingest.run import IngestOptions, ingest
@@ -73,22 +98,77 @@ def child_ours(corpus: Path, work: Path, workers: int, mode: str = "one-pass") -
     from builder.prelabel.registry import default_prelabeller
     from builder.workspace.layout import Workspace
 
+    imports = _import_release()
     ws = Workspace(work / "ws")
     factory = partial(default_prelabeller, load_schema())
     started = time.perf_counter()
     if mode == "one-pass":
         summary = ingest([corpus], workspace=ws, options=IngestOptions(workers=workers, prelabeller=factory))
         labelled = summary.prelabels
-        ingested = finished = time.perf_counter()
+        ingested = labelled_at = time.perf_counter()
     else:
         summary = ingest([corpus], workspace=ws, options=IngestOptions(workers=workers))
         ingested = time.perf_counter()
         labelled = prelabel_workspace(ws, factory, workers=workers)
-        finished = time.perf_counter()
+        labelled_at = time.perf_counter()
     assert labelled is not None
+    released = _release(ws, work / "releases")
+    finished = time.perf_counter()
     return {"mode": mode, "workers": workers, "articles": summary.articles, "sentences": summary.sentences,
             "tokens": summary.tokens, "seconds": finished - started, "ingest_seconds": ingested - started,
-            "prelabel_seconds": finished - ingested, "prelabelled": labelled.sentences, **_peak_mb()}
+            "prelabel_seconds": labelled_at - ingested, "release_seconds": finished - labelled_at,
+            "release_import_seconds_before_clock": imports, "prelabelled": labelled.sentences,
+            "released_sentences": sum(released.counts["status"].values()), **_peak_mb()}
+
+
+def child_release(work: Path, version: str) -> dict[str, Any]:
+    """A release of an ingested, pre-labelled workspace in its own process: its time and its own peak RSS."""
+    from builder.workspace.layout import Workspace
+
+    imports = _import_release()
+    ws = Workspace(work / "ws")
+    started = time.perf_counter()
+    result = _release(ws, work / "releases-alone", version)
+    seconds = time.perf_counter() - started
+    return {"sentences": sum(result.counts["status"].values()), "articles": sum(
+        s["articles"] for s in result.counts["splits"].values()), "seconds": seconds, "import_seconds": imports,
+        "splits": {k: v["sentences"] for k, v in result.counts["splits"].items()},
+        "near_duplicate_groups": result.counts["near_duplicate_groups"], **_peak_mb()}
+
+
+def release_cli_seconds(work: Path, version: str) -> float:
+    """Wall time of `python -m builder release` on a workspace: interpreter start and imports included."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "builder", "release", "-w", str(work / "ws"), "--releases-dir",
+                    str(work / "releases-cli"), "--name", "indosum_bench", "--version", version],
+                   check=True, capture_output=True, cwd=ROOT)
+    return round(time.perf_counter() - started, 2)
+
+
+def child_lsh(count: int) -> dict[str, Any]:
+    """Near-duplicate grouping (MinHash LSH) of `count` synthetic articles, one in ten a near-copy of another."""
+    import random
+
+    from builder.release.neardup import group_near_duplicates, sketch_bodies
+
+    rng = random.Random(0)
+    vocabulary = [f"kata{i}" for i in range(30_000)]
+    bodies: list[tuple[str, str]] = []
+    for i in range(count):
+        if i % 10 == 9:
+            words = bodies[-1][1].split()
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        else:
+            words = rng.choices(vocabulary, k=120)
+        bodies.append((f"{rng.getrandbits(64):016x}", " ".join(words)))
+    started = time.perf_counter()
+    sketches = sketch_bodies(bodies)
+    sketched = time.perf_counter()
+    groups = group_near_duplicates(sketches)
+    finished = time.perf_counter()
+    return {"articles": count, "words_per_article": 120, "planted_near_copies": count // 10,
+            "sketch_seconds": round(sketched - started, 2), "group_seconds": round(finished - sketched, 2),
+            "groups_found": groups.group_count, "articles_grouped": groups.grouped_articles, **_peak_mb()}
 
 
 def peer_pipeline():  # type: ignore[no-untyped-def]
@@ -339,7 +419,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="Use only the first N articles (quick runs).")
     parser.add_argument("--ray-repeats", type=int, default=3,
                         help="Runs of 1 and of 2 Ray actors per corpus size, interleaved; medians are compared.")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["scale", "ray", "push", "f1"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["scale", "ray", "push", "f1", "lsh"])
     args = parser.parse_args()
     if args.ray_repeats < 1:
         parser.error(f"--ray-repeats must be at least 1, not {args.ray_repeats}")
@@ -369,8 +449,13 @@ def main() -> int:
         figures["peer_tokens_per_second"] = round(ours["tokens"] / peer["seconds"])
         figures["speed_ratio_ours_over_peer"] = round(peer["seconds"] / ours["seconds"], 2)
         figures["speed_ratio_one_worker_over_peer"] = round(peer["seconds"] / ours_one["seconds"], 2)
+        release_one = run_child("release", str(work / "ours"), "2.0.0")
+        release_one["cli_seconds"] = release_cli_seconds(work / "ours", "3.0.0")
+        figures["release_1x"] = release_one
         if "f1" not in args.skip:
             figures["ner"] = run_child("f1", str(args.shared), str(work))
+        if "lsh" not in args.skip:
+            figures["lsh_100k"] = run_child("lsh", "100000")
         if "scale" not in args.skip:
             big = work / "corpus10"
             build_corpus(source, big, copies=10, limit=args.limit)
@@ -379,6 +464,13 @@ def main() -> int:
             figures["peak_rss_ratio_10x_over_1x"] = round(ten["peak_rss_mb"] / ours["peak_rss_mb"], 2)
             figures["worker_peak_rss_ratio_10x_over_1x"] = round(
                 ten["worker_peak_rss_mb"] / max(1, ours["worker_peak_rss_mb"]), 2)
+            release_ten = run_child("release", str(work / "ours10"), "2.0.0")
+            figures["release_10x"] = release_ten
+            figures["release_peak_rss_ratio_10x_over_1x"] = round(
+                release_ten["peak_rss_mb"] / release_one["peak_rss_mb"], 2)
+            # The splits are planned in a forked process (its peak is the children's peak).
+            figures["release_planner_peak_rss_ratio_10x_over_1x"] = round(
+                release_ten["worker_peak_rss_mb"] / max(1, release_one["worker_peak_rss_mb"]), 2)
         if "ray" not in args.skip:
             # 1x: a fresh ingest; 10x: the workspace of the 10x run (its pre-labels moved aside).
             run_child("ingest", str(corpus), str(work / "ray"))
@@ -402,6 +494,10 @@ def child_main(argv: list[str]) -> None:
     task, *rest = argv
     if task == "ours":
         result = child_ours(Path(rest[0]), Path(rest[1]), int(rest[2]), *rest[3:])
+    elif task == "release":
+        result = child_release(Path(rest[0]), rest[1])
+    elif task == "lsh":
+        result = child_lsh(int(rest[0]))
     elif task == "peer":
         Path(rest[1]).mkdir(parents=True, exist_ok=True)
         result = child_peer(Path(rest[0]), Path(rest[1]))

@@ -1,1 +1,1 @@
-"""Releases: splits, typed rows, card, CHANGES, Parquet and exports, the Hub upload; reads only the workspace."""
+"""Releases: pinned splits, streamed typed rows, card, CHANGES, Parquet and exports, the Hub; reads only the workspace."""

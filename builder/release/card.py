@@ -1,16 +1,34 @@
-"""The dataset card: the Hub's YAML header, then the card template filled with the release's numbers."""
+"""The dataset card: huggingface_hub's DatasetCard, its metadata a DatasetCardData, its text from the schema.
+
+The card is checked before it is written: huggingface_hub parses it back, `datasets` reads its
+configs and features back, and every metadata value that has a known list is in it.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from string import Template
 from typing import Any
 
 from builder.core.schema import Schema
-from builder.release.options import GOLD, SILVER, ReleaseOptions
-from builder.release.rows import ReleaseRow
+from builder.release.options import GOLD, SILVER, SPLITS, ReleaseError, ReleaseOptions
+
+TOOL = "news-dataset-builder"
+EXAMPLE_ITEMS = 12  # list items shown per column in the card's example row
+_SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+          (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
+
+
+def default_template() -> str:
+    """dataset_card.md at the top of the repository the tool is installed from."""
+    path = Path(__file__).resolve().parents[2] / "dataset_card.md"
+    if not path.is_file():
+        raise ReleaseError(f"no card template at {path}; pass --card-template PATH")
+    return path.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -26,7 +44,9 @@ class CardContext:
     prelabellers: Sequence[str]
     quality: Mapping[str, Any]
     agreement: Mapping[str, Any]
-    rows: Mapping[str, list[ReleaseRow]]
+    example: Mapping[str, Any] | None
+    warnings: Sequence[str]
+    tool_version: str
 
 
 def markdown_table(head: Sequence[str], body: Iterable[Sequence[Any]]) -> str:
@@ -36,84 +56,219 @@ def markdown_table(head: Sequence[str], body: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _header(context: CardContext) -> dict[str, Any]:
-    """The Hub's YAML metadata."""
-    from datasets import DatasetInfo, SplitDict, SplitInfo
+def size_category(rows: int) -> str:
+    """The Hub's size category for a number of rows."""
+    return next((name for limit, name in _SIZES if rows < limit), "1B<n<10B")
 
-    options = context.options
+
+def card_data(context: CardContext):  # type: ignore[no-untyped-def]
+    """The card's YAML metadata as a huggingface_hub DatasetCardData."""
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCardData
+
+    options, status = context.options, context.counts["status"]
+    creators = (["expert-generated"] if status.get(GOLD) else []) + (["machine-generated"] if status.get(SILVER) else [])
+    extra = {"license_name": options.license_name} if options.license == "other" else {}
+    data = DatasetCardData(
+        pretty_name=options.pretty_name or options.name, language=["id"], license=options.license,
+        annotations_creators=creators, language_creators=["found"], multilinguality=["monolingual"],
+        size_categories=[size_category(sum(status.values()))], source_datasets=["original"],
+        task_categories=["token-classification", "text-classification"],
+        task_ids=["named-entity-recognition", "multi-label-classification"],
+        tags=["news", "indonesian", "named-entity-recognition", "event-detection"], **extra,
+    )
     info = DatasetInfo(features=context.features)
     info.splits = SplitDict()
     for split, values in context.split_info.items():
         info.splits.add(SplitInfo(name=split, num_bytes=values["num_bytes"], num_examples=values["num_examples"]))
-    return {
-        "pretty_name": options.pretty_name or options.name,
-        "language": ["id"],
-        "license": options.license,
-        "task_categories": ["token-classification", "text-classification"],
-        "task_ids": ["named-entity-recognition", "multi-label-classification"],
-        "configs": [{"config_name": "default",
-                     "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in context.split_info]}],
-        "dataset_info": info._to_yaml_dict(),
-    }
+    info.download_size = sum(v["num_bytes"] for v in context.split_info.values())
+    info.dataset_size = info.download_size
+    MetadataConfigs({"default": {"data_files": [{"split": s, "path": f"data/{s}-*.parquet"}
+                                                for s in context.split_info]}}).to_dataset_card_data(data)
+    DatasetInfosDict({"default": info}).to_dataset_card_data(data)
+    return data
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_clip(v) for v in value[:EXAMPLE_ITEMS]] + (["…"] if len(value) > EXAMPLE_ITEMS else [])
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def _load_snippet(options: ReleaseOptions) -> str:
+    local = f'ds = load_dataset("path/to/{options.name}/{options.version}")  # this folder, once downloaded'
+    if not options.repo_id:
+        return local
+    return f'ds = load_dataset("{options.repo_id}", revision="v{options.version}")\n# or: {local[5:]}'
+
+
+def _license_text(options: ReleaseOptions) -> str:
+    named = (f"**other** (`{options.license_name}`)" if options.license == "other" else f"**{options.license}**")
+    return (f"Licence of this release: {named}. The labels (spans, tags, event types) are released under it; "
+            "the sentences are quoted from their publishers, who keep their copyright: check each outlet's "
+            "terms (listed under Source data) before redistributing the text.")
+
+
+def _citation(options: ReleaseOptions, tool: str) -> str:
+    key = f"{options.name}_{options.version}".replace(".", "_").replace("-", "_")
+    url = f"\n  url          = {{https://huggingface.co/datasets/{options.repo_id}}}," if options.repo_id else ""
+    return (f"@misc{{{key},\n  title        = {{{options.pretty_name or options.name}: Indonesian news NER and "
+            f"events}},\n  author       = {{{{{options.name} maintainers}}}},\n  version      = {{{options.version}}},"
+            f"{url}\n  note         = {{Built with {tool}}}\n}}")
 
 
 def _values(context: CardContext) -> dict[str, str]:
     """The template's placeholders."""
     options, schema, counts = context.options, context.schema, context.counts
-    splits = counts["splits"]
     status = counts["status"]
-    sources = Counter(r.source or "(unknown)" for items in context.rows.values() for r in items)
+    tool = f"{TOOL} {context.tool_version}"
+    events = schema.event_labels
+    summary = (f"Indonesian news sentences with named entities ({', '.join(f'`{e}`' for e in schema.entity_labels)}, "
+               f"IOB2 tags and spans) and sentence-level event types ({len(events)} types, e.g. "
+               f"{', '.join(f'`{e}`' for e in events[:3])}) with their trigger words, from schema "
+               f"`{schema.name}` v{schema.version}.")
+    annotators = context.agreement.get("annotators") or 0
     return {
         "pretty_name": options.pretty_name or options.name,
+        "summary": summary,
         "version": options.version,
         "previous_note": f" (previous: {context.previous}; see CHANGES.md)" if context.previous else "",
-        "load_path": f"releases/{options.name}/{options.version}",
-        "status_table": markdown_table(("status", "sentences"),
-                                       [(GOLD, status.get(GOLD, 0)), (SILVER, status.get(SILVER, 0))]),
-        "prelabellers": "\n".join(f"- `{v}`" for v in context.prelabellers if v) or "- (none)",
-        "quality_section": _quality_table(context.quality),
-        "agreement_section": _agreement_text(context.agreement),
-        "split_table": markdown_table(("split", "sentences", "articles", "tokens", "gold", "silver"),
-                                      [(s, v["sentences"], v["articles"], v["tokens"], v.get(GOLD, 0), v.get(SILVER, 0))
-                                       for s, v in splits.items()]),
-        "label_table": markdown_table(("label", "description", "gold spans", "silver spans"),
+        "tool": f"[{tool}]({options.homepage})" if options.homepage else f"`{tool}`",
+        "load_snippet": _load_snippet(options),
+        "status_table": markdown_table(("status", "sentences"), [(GOLD, status.get(GOLD, 0)),
+                                                                 (SILVER, status.get(SILVER, 0))]),
+        "example_row": "{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(_clip(v), ensure_ascii=False)}"
+                                           for k, v in (context.example or {}).items()) + "\n}",
+        "columns_table": markdown_table(("column", "type", "what"), _columns(context.features)),
+        "label_table": markdown_table(("label", "description (the guideline)", "gold spans", "silver spans"),
                                       [(d.label, d.description, counts["entities"][d.label][GOLD],
                                         counts["entities"][d.label][SILVER]) for d in schema.entities]),
-        "event_table": markdown_table(("event type", "description", "sentences"),
+        "event_table": markdown_table(("event type", "description (the guideline)", "sentences"),
                                       [(d.label, d.description, counts["events"][d.label]) for d in schema.events]),
-        "sources_table": markdown_table(("source", "sentences"), sorted(sources.items())),
-        "license": options.license,
-        "near_duplicates_note": (f"; this version has {counts['near_duplicate_groups']} such groups "
-                                 f"({counts['articles_in_near_duplicate_groups']} articles)"),
+        "split_table": markdown_table(("split", "sentences", "articles", "tokens", "gold", "silver"),
+                                      [(s, v["sentences"], v["articles"], v["tokens"], v.get(GOLD, 0), v.get(SILVER, 0))
+                                       for s, v in counts["splits"].items()]),
+        "near_duplicates_note": (f" (this version has {counts['near_duplicate_groups']} such groups, "
+                                 f"{counts['articles_in_near_duplicate_groups']} articles)"),
+        "split_warnings": "".join(f"\n\n**Warning:** {w}." for w in context.warnings),
+        "sources_table": markdown_table(("outlet", "articles", "sentences"),
+                                        [(s, c.get("articles", 0), c.get("sentences", 0))
+                                         for s, c in counts["sources"].items()]),
+        "prelabellers": "\n".join(f"   - `{v}`" for v in context.prelabellers if v) or "   - (none)",
+        "agreement_section": _agreement_text(context.agreement),
+        "quality_section": _quality_text(context.quality),
+        "annotators_note": (f"{annotators} annotator(s), named in the data only by pseudonymous numbers "
+                            "(`annotator_count` and `agreement` columns)." if annotators else
+                            "No person has labelled a sentence of this version yet: every row is silver."),
+        "person_spans": str(sum(counts["entities"].get("PER", {}).values())),
+        "license_text": _license_text(options),
+        "citation": _citation(options, tool),
     }
 
 
-def render_card(template: str, context: CardContext) -> str:
-    """The dataset card: the Hub's YAML header, then the template filled with real numbers."""
-    import yaml
+_COLUMN_NOTES = {
+    "id": "stable sentence id (article, position, text hash)",
+    "article_id": "stable article id (source and cleaned text); splits are by article",
+    "sentence_index": "position of the sentence in its article",
+    "text": "the sentence, NFC, plain spaces",
+    "tokens": "the tokenisation (`segment.id.regex-rules.v2`)",
+    "ner_tags": "IOB2 tags of the tokens",
+    "entities": "spans: `start`, `end` (half-open code point offsets into `text`), `label`, `text`, `source`, `score`",
+    "event_types": "event types of the sentence (may be empty)",
+    "triggers": "trigger words as spans, labelled with their event type",
+    "status": "`gold` (people) or `silver` (machine only)",
+    "annotator_count": "how many people labelled the sentence",
+    "agreement": "their mean pairwise F1 (null for one or none)",
+    "prelabeller": "versions of the pre-labellers behind a silver row",
+    "title": "the article's title", "source": "the outlet", "url": "the article's address",
+    "published_at": "publication time, ISO 8601 with offset",
+}
 
-    body = Template(template).safe_substitute(_values(context))
-    return "---\n" + yaml.safe_dump(_header(context), sort_keys=False, allow_unicode=True) + "---\n\n" + body
+
+def _type_name(feature: Any) -> str:
+    """A feature's type as a reader of the card knows it: string, list of ClassLabel, list of {…}, ..."""
+    if isinstance(feature, list):
+        return f"list of {_type_name(feature[0])}"
+    if isinstance(feature, dict):
+        return "{" + ", ".join(f"{k}: {_type_name(v)}" for k, v in feature.items()) + "}"
+    inner = getattr(feature, "feature", None)
+    if inner is not None:
+        return f"list of {_type_name(inner)}"
+    return getattr(feature, "dtype", None) if type(feature).__name__ == "Value" else type(feature).__name__
 
 
-def _quality_table(quality: Mapping[str, Any]) -> str:
+def _columns(features: Any) -> list[tuple[str, str, str]]:
+    return [(f"`{name}`", _type_name(feature), _COLUMN_NOTES.get(name, "")) for name, feature in features.items()]
+
+
+def _quality_text(quality: Mapping[str, Any]) -> str:
     ner = quality.get("ner") or {}
     if not ner:
         return "No sentence has both gold labels and pre-labels yet, so this is not measured."
-    lines = markdown_table(("label", "precision", "recall", "F1", "gold spans"),
-                           [(k, v["precision"], v["recall"], v["f1-score"], v["support"]) for k, v in ner.items()])
-    events = quality.get("events")
-    if events:
-        lines += (f"\n\nEvent types (micro, over {quality.get('sentences', 0)} gold sentences): precision "
-                  f"{events['precision']}, recall {events['recall']}, F1 {events['f1-score']}.")
-    return lines
+    low, high = quality["ner_micro_f1_interval"]
+    lines = (f"Measured on **{quality['sentences']} gold sentences** holding **{quality['gold_spans']} gold "
+             f"spans**; micro F1 {ner['micro avg']['f1-score']} (95% bootstrap interval {low}–{high}).")
+    if quality.get("indicative_only"):
+        lines += (" **Fewer than 100 gold spans: these figures are indicative only**; the interval shows how "
+                  "little they pin down.")
+    lines += "\n\n" + markdown_table(("label", "precision", "recall", "F1", "gold spans"),
+                                     [(k, v["precision"], v["recall"], v["f1-score"], v["support"])
+                                      for k, v in ner.items()])
+    events = quality["events"]
+    e_low, e_high = quality["events_micro_f1_interval"]
+    return lines + (f"\n\nEvent types (micro, same {quality['sentences']} sentences): precision "
+                    f"{events['precision']}, recall {events['recall']}, F1 {events['f1-score']} "
+                    f"(95% bootstrap interval {e_low}–{e_high}).")
 
 
 def _agreement_text(agreement: Mapping[str, Any]) -> str:
     if not agreement or not agreement.get("sentences_compared"):
-        return "No sentence was labelled by more than one annotator yet."
+        return "No sentence was labelled by more than one annotator yet, so agreement is not measured."
     rows = [(label, f1, "pairwise span F1") for label, f1 in agreement.get("entity_f1", {}).items()]
     rows += [(label, a if a is not None else "undefined (no variation)", "Krippendorff's alpha")
              for label, a in agreement.get("event_alpha", {}).items()]
     return (f"Over {agreement['sentences_compared']} sentences labelled by two or more people:\n\n"
             + markdown_table(("label", "agreement", "measure"), rows))
+
+
+def check_card(text: str, context: CardContext) -> None:
+    """Parse the card back with huggingface_hub and datasets, and check the values that have known lists."""
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCard
+
+    card = DatasetCard(text, ignore_metadata_errors=False)
+    infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    configs = MetadataConfigs.from_dataset_card_data(card.data)
+    problems = []
+    if infos["default"].features != context.features:
+        problems.append("its features differ from the Parquet files'")
+    if {s["split"] for s in configs["default"]["data_files"]} != set(context.split_info):
+        problems.append("its configs do not list the splits written")
+    if card.data.size_categories[0] != size_category(sum(v["num_examples"] for v in context.split_info.values())):
+        problems.append(f"size category {card.data.size_categories}")
+    known = json.loads(resources.files("datasets.utils.resources").joinpath("languages.json").read_text("utf-8"))
+    if any(language not in known for language in card.data.language):
+        problems.append(f"language {card.data.language} is not a known language code")
+    if set(context.split_info) - set(SPLITS):
+        problems.append(f"unknown splits {sorted(set(context.split_info) - set(SPLITS))}")
+    if problems:
+        raise ReleaseError("the dataset card failed its checks: " + "; ".join(problems) + "; fix the card template")
+
+
+def render_card(template: str, context: CardContext) -> str:
+    """The dataset card (DatasetCard text): metadata header, then the template filled with real numbers."""
+    from huggingface_hub import DatasetCard
+
+    values = _values(context)
+    unknown = sorted(set(Template(template).get_identifiers()) - set(values))
+    if unknown:
+        raise ReleaseError(f"the card template has unknown placeholders {unknown}; use {sorted(values)}")
+    body = Template(template).safe_substitute(values)
+    text = str(DatasetCard(f"---\n{card_data(context).to_yaml()}\n---\n\n{body}"))
+    check_card(text, context)
+    return text

@@ -1,71 +1,79 @@
-"""Everything a release is made of, read from the workspace alone."""
+"""Everything a release is made of, read from the workspace alone; sentences and pre-labels stay on disk."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from builder.core.labels import labeller_name
-from builder.core.records import Sentence, short_hash
-from builder.release.options import GOLD, SILVER, ReleaseError
-from builder.release.rows import ArticleMeta, ReleaseLabels
 from builder.workspace.human import ACCEPTED, AnnotationStore
 from builder.workspace.layout import Workspace
-from builder.workspace.parts import iter_parquet
+from builder.workspace.parts import iter_parquet, parts
+from builder.workspace.tables import FINAL_SCHEMA
+
+#: The article columns a release carries on every row of the article.
+ARTICLE_META = ("id", "title", "source", "url", "published_at")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReleaseInputs:
-    """Articles, sentences, their pre-labels and merged human labels."""
+    """Where the sentences and pre-labels are, and the small tables read whole (gold, flags, articles)."""
 
-    articles: dict[str, ArticleMeta]
-    sentences: list[Sentence]
-    prelabels: dict[str, ReleaseLabels]
-    gold: dict[str, ReleaseLabels]
-    excluded: dict[str, str]  # sentence id → why it is left out (flags)
+    workspace: Workspace
+    prelabels_dir: Path | None
     prelabeller_versions: tuple[str, ...]
-    snapshots: list[str]
+    gold: pa.Table  # FINAL_SCHEMA rows that were accepted
+    excluded: frozenset[str]  # sentence ids flagged by annotators (wrong split, not news, ...)
+    snapshots: tuple[str, ...]
 
     @property
     def prelabeller(self) -> str:
         """The pre-labeller's identity, as rows, manifest and card name it."""
         return labeller_name(self.prelabeller_versions)
 
+    def article_meta(self) -> pa.Table:
+        """Id, title, source, url and date of every article (no bodies)."""
+        return _read_all(self.workspace.articles_dir, list(ARTICLE_META))
 
-def sentence_hash_ok(sentence: Sentence, text_hash: str) -> bool:
-    """Whether labels made for `text_hash` still belong to this sentence's text."""
-    return short_hash(sentence.text) == text_hash
+    def article_bodies(self) -> Iterator[pa.RecordBatch]:
+        """Id and body of every article, in record batches."""
+        return iter_parquet(self.workspace.articles_dir, columns=["id", "body"], batch_rows=1024)
+
+    def sentence_batches(self) -> Iterator[pa.RecordBatch]:
+        """Every stored sentence, in record batches."""
+        return iter_parquet(self.workspace.sentences_dir, batch_rows=65_536)
+
+    def prelabel_batches(self) -> Iterator[pa.RecordBatch]:
+        """Every pre-label of the chosen pre-labeller, in record batches (none without one)."""
+        return iter_parquet(self.prelabels_dir, batch_rows=65_536) if self.prelabels_dir else iter(())
+
+    def count_sentences(self) -> int:
+        """Stored sentences, from the Parquet footers."""
+        return self.workspace.count_sentences()
 
 
-def _articles(workspace: Workspace) -> dict[str, ArticleMeta]:
-    articles: dict[str, ArticleMeta] = {}
-    columns = ["id", "title", "body", "source", "url", "published_at"]
-    for batch in iter_parquet(workspace.articles_dir, columns=columns):
-        for r in batch.to_pylist():
-            articles[r["id"]] = ArticleMeta(r["title"], r["body"], r["source"], r["url"], r["published_at"])
-    return articles
+def _read_all(directory: Path, columns: list[str]) -> pa.Table:
+    tables = [pq.read_table(p, columns=columns) for p in parts(directory)]
+    return pa.concat_tables(tables) if tables else pa.table({c: pa.array([], pa.string()) for c in columns})
+
+
+def _gold(workspace: Workspace) -> pa.Table:
+    path = workspace.final_path
+    if not path.exists():
+        return FINAL_SCHEMA.empty_table()
+    final = pq.read_table(path, schema=FINAL_SCHEMA)
+    return final.filter(pc.equal(final["status"], ACCEPTED))
 
 
 def load_inputs(workspace: Workspace, *, prelabels_dir: Path | None) -> ReleaseInputs:
-    """Read articles, sentences, pre-labels and merged human labels from the workspace."""
-    sentences = list(workspace.iter_sentences())
-    prelabels: dict[str, ReleaseLabels] = {}
-    versions: tuple[str, ...] = ()
-    if prelabels_dir is not None:
-        versions = workspace.prelabeller_versions(prelabels_dir)
-        for item in workspace.iter_prelabels(prelabels_dir):
-            prelabels[item.sentence_id] = ReleaseLabels(SILVER, item.labels)
+    """What a release reads: the pre-label folder's versions, accepted human labels and annotators' flags."""
+    versions = workspace.prelabeller_versions(prelabels_dir) if prelabels_dir is not None else ()
     store = AnnotationStore.of(workspace)
-    by_id = {s.id: s for s in sentences}
-    gold: dict[str, ReleaseLabels] = {}
-    for final in store.iter_final():
-        sentence = by_id.get(final.sentence_id)
-        if final.status != ACCEPTED or sentence is None:
-            continue
-        if not sentence_hash_ok(sentence, final.text_hash):
-            raise ReleaseError(f"sentence {final.sentence_id}: its labels were made for other text "
-                               f"(hash {final.text_hash}); pull again")
-        gold[final.sentence_id] = ReleaseLabels(GOLD, final.labels, len(final.annotators), final.agreement)
-    excluded = {a.sentence_id: ", ".join(a.flags) for a in store.read_annotations() if a.flags and not a.skipped}
-    return ReleaseInputs(_articles(workspace), sentences, prelabels, gold, excluded, versions,
-                         store.snapshot_names())
+    excluded = frozenset(a.sentence_id for a in store.read_annotations() if a.flags and not a.skipped)
+    return ReleaseInputs(workspace, prelabels_dir, versions, _gold(workspace), excluded,
+                         tuple(store.snapshot_names()))

@@ -1,4 +1,4 @@
-"""How good a release's labels are: pre-labels against gold (strict seqeval), and annotator agreement."""
+"""How good a release's labels are: pre-labels against gold (strict seqeval, with intervals), and agreement."""
 
 from __future__ import annotations
 
@@ -8,33 +8,63 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+import numpy as np
+
 from builder.core.metrics import prf
 from builder.core.schema import Schema
-from builder.core.spans import spans_to_tags
-from builder.release.inputs import ReleaseInputs
+from builder.release.rows import GoldPairs
 from builder.workspace.human import Annotation
 
+BOOTSTRAP = 1000  # resamples of the gold sentences for the confidence intervals
+FEW_GOLD_SPANS = 100  # below this many gold spans the card says the figures are indicative only
 
-def prelabel_quality(inputs: ReleaseInputs, schema: Schema) -> dict[str, Any]:
-    """Strict seqeval scores of the pre-labels against gold, on sentences that have both."""
+
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(2 * tp / (2 * tp + fp + fn))
+
+
+def _interval(counts: np.ndarray, seed: int = 0) -> list[float]:
+    """95% bootstrap interval of micro F1 over sentences; `counts` is sentences x (tp, fp, fn)."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(counts), size=(BOOTSTRAP, len(counts)))
+    sums = counts[picks].sum(axis=1)
+    low, high = np.percentile(_f1(sums[:, 0], sums[:, 1], sums[:, 2]), [2.5, 97.5])
+    return [round(float(low), 4), round(float(high), 4)]
+
+
+def _entity_counts(gold: list[list[str]], pred: list[list[str]]) -> np.ndarray:
+    """Strict span matches per sentence (seqeval's IOB2 entities): rows of (tp, fp, fn)."""
+    from seqeval.scheme import IOB2, Entities
+
+    truth = Entities(gold, IOB2).entities
+    guess = Entities(pred, IOB2).entities
+    rows = []
+    for t, g in zip(truth, guess, strict=True):
+        t_set, g_set = {e.to_tuple() for e in t}, {e.to_tuple() for e in g}
+        rows.append((len(t_set & g_set), len(g_set - t_set), len(t_set - g_set)))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def prelabel_quality(pairs: GoldPairs, schema: Schema) -> dict[str, Any]:
+    """Strict seqeval scores of the pre-labels against gold, with sample sizes and 95% bootstrap intervals."""
+    if not pairs.gold_tags:
+        return {}
     from seqeval.metrics import classification_report
     from seqeval.scheme import IOB2
 
-    both = [s for s in inputs.sentences if s.id in inputs.gold and s.id in inputs.prelabels]
-    if not both:
-        return {}
-    gold_tags = [spans_to_tags(s.tokens, inputs.gold[s.id].labels.entities, s.id) for s in both]
-    pred_tags = [spans_to_tags(s.tokens, inputs.prelabels[s.id].labels.entities, s.id) for s in both]
-    report = classification_report(gold_tags, pred_tags, mode="strict", scheme=IOB2, output_dict=True,
+    report = classification_report(pairs.gold_tags, pairs.pred_tags, mode="strict", scheme=IOB2, output_dict=True,
                                    zero_division=0)
     ner = {k: {m: round(float(v), 4) if m != "support" else int(v) for m, v in report[k].items()}
            for k in (*schema.entity_labels, "micro avg") if k in report}
-    tp = fp = fn = 0
-    for s in both:
-        truth = set(inputs.gold[s.id].labels.event_types)
-        guess = set(inputs.prelabels[s.id].labels.event_types)
-        tp, fp, fn = tp + len(truth & guess), fp + len(guess - truth), fn + len(truth - guess)
-    return {"sentences": len(both), "ner": ner, "events": prf(tp, fp, fn)}
+    counts = _entity_counts(pairs.gold_tags, pairs.pred_tags)
+    event_counts = np.array([(len(t & g), len(g - t), len(t - g))
+                             for t, g in zip(pairs.gold_events, pairs.pred_events, strict=True)], dtype=np.int64)
+    tp, fp, fn = (int(x) for x in event_counts.sum(axis=0))
+    gold_spans = int(counts[:, 0].sum() + counts[:, 2].sum())
+    return {"sentences": len(pairs.gold_tags), "gold_spans": gold_spans, "ner": ner,
+            "ner_micro_f1_interval": _interval(counts), "events": prf(tp, fp, fn),
+            "events_micro_f1_interval": _interval(event_counts), "indicative_only": gold_spans < FEW_GOLD_SPANS}
 
 
 @dataclass
@@ -49,7 +79,6 @@ class AgreementReport:
 def agreement(annotations: Iterable[Annotation], entity_labels: Sequence[str],
               event_labels: Sequence[str]) -> AgreementReport:
     """Pairwise span F1 per entity label and Krippendorff's alpha per event type."""
-    import numpy as np
     from krippendorff import alpha
 
     by_sentence: dict[str, list[Annotation]] = defaultdict(list)

@@ -123,6 +123,22 @@ def test_cli_release_flow(examples_dir: Path, tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "releases are never overwritten" in refused.output
     both = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--version", "1.0.0", "--bump", "minor"])
     assert both.exit_code == 2 and "exactly one of --version" in both.output
+    bad = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--bump", "minor", "--export", "csv"])
+    assert bad.exit_code == 2 and "export format(s) ['csv']" in bad.output
+    second = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--bump", "minor", "--conll",
+                                 "--export", "jsonl", "--repo-id", "org/id-news"])
+    assert second.exit_code == 0, second.output
+    path = Path(releases) / "id_news" / "0.2.0"
+    assert (path / "exports" / "conll").is_dir() and (path / "exports" / "jsonl" / "train.jsonl").is_file()
+    exported = runner.invoke(app, ["export", str(path), "--format", "docbin", "--out", str(tmp_path / "out"),
+                                   "--gold-only"])
+    assert exported.exit_code == 0, exported.output
+    assert list((tmp_path / "out" / "spacy").rglob("*.spacy"))
+    published = runner.invoke(app, ["publish", str(path), "--repo-id", "org/id-news", "--dry-run"])
+    assert published.exit_code == 0, published.output
+    assert "dry run: would publish" in published.output and "tag v0.2.0" in published.output
+    not_release = runner.invoke(app, ["publish", str(tmp_path), "--repo-id", "org/x", "--dry-run"])
+    assert not_release.exit_code == 1 and "is not a release" in not_release.output
 
 
 def test_cli_push_to_file_and_pull_from_file(examples_dir: Path, tmp_path: Path) -> None:

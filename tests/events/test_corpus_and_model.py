@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from builder.core.schema import load_schema
-from builder.events.corpus import CorpusError, EventSentence, parse_sentence, read_corpus
+from builder.events.corpus import (
+    CorpusError,
+    EventSentence,
+    parse_sentence,
+    read_corpus,
+)
 from builder.events.lexicon import load_lexicon
 from builder.events.model import EventModel
 from builder.events.train import EventTrainOptions, score, train_events
