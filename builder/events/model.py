@@ -23,6 +23,7 @@ from builder.core.phrases import PhraseIndex
 from builder.core.records import Sentence
 from builder.events.features import candidate_features
 from builder.events.morphology import FormIndex
+from builder.workspace.parts import atomic_path, atomic_write
 
 MODEL_NAME = "id_news.events.v2"
 NONE = "O"
@@ -114,9 +115,9 @@ class EventModel:
                 "stems": list(data.stems), "seen_forms": dict(sorted(data.seen_forms.items())),
                 "lexicon_types": {k: list(v) for k, v in sorted(data.lexicon_types.items())},
                 "phrases": [[list(k), list(v)] for k, v in data.phrases], "features": list(data.features)}
-        path.write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-        _save_npz(path.with_suffix(".npz"), coef=self._coef.astype(np.float32),
-                  intercept=self._intercept.astype(np.float32))
+        atomic_write(path, json.dumps(meta, ensure_ascii=False, separators=(",", ":")) + "\n")
+        with atomic_path(path.with_suffix(".npz")) as tmp:
+            _save_npz(tmp, coef=self._coef.astype(np.float32), intercept=self._intercept.astype(np.float32))
 
     def candidates(self, words: Sequence[str]) -> list[tuple[int, list[str]]]:
         """(token index, features) of each token that is a form of a known stem."""

@@ -337,10 +337,10 @@ def train_events(corpus: Sequence[EventSentence], lexicon: EventLexicon, out_dir
                   "classifier": classifier_predictor(fit_classifier(vocabulary, train, setting, options))}
         compared = comparison(models, {"dev": dev, "test": test})
     final_model = fit_classifier(build_vocabulary([*train, *dev], lexicon), [*train, *dev], setting, options)
-    final = score(test, classifier_predictor(final_model)(test))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{final_model.name}.json"
     final_model.save(path)
+    final = score(test, classifier_predictor(EventModel.load(path))(test))  # the model as shipped (float32)
     metrics: dict[str, Any] = {
         "model_path": str(path), "C": setting.c, "threshold": setting.threshold,
         "lexicon_copies": setting.lexicon_copies, "tuning": tried, "comparison": compared,
