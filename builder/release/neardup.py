@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NUM_PERM = 32  # MinHash permutations (LSH: 8 bands of 4 at a 0.5 threshold)
+NUM_PERM = 32  # MinHash permutations
+BANDS, ROWS = 8, 4  # LSH bands x values per band (what datasketch chooses for 32 permutations at 0.5)
 SEED = 17  # fixed, so the same bodies always give the same sketches
 SHINGLE = 5  # words per shingle
 SKIP_WORDS = 6  # the first words hold the dateline ("JAKARTA, KOMPAS.com - Senin (6/1)"), which copies change
@@ -106,21 +107,31 @@ def minhash_values(offsets: np.ndarray, hashes: np.ndarray, permutations: np.nda
     return out
 
 
-def sketch_batches(batches: Iterable[pa.RecordBatch]) -> dict[str, object]:
-    """Record batches of (id, body), streamed → MinHash sketches (datasketch LeanMinHash, "affine32" scheme)."""
-    from datasketch import LeanMinHash, MinHash
+def permutations(num_perm: int = NUM_PERM, seed: int = SEED) -> np.ndarray:
+    """The affine permutations (a, b) of datasketch's "affine32" `MinHash(num_perm, seed)`, made the same way.
 
-    permutations = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
-    sketches: dict[str, object] = {}
+    datasketch itself is not imported at run time: its package imports SciPy (for LSH parameter
+    search), which took longer than the whole release of a small corpus. The tests check these
+    against datasketch's own.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.stack([a, b])
+
+
+def sketch_batches(batches: Iterable[pa.RecordBatch]) -> dict[str, np.ndarray]:
+    """Record batches of (id, body), streamed → each article's MinHash values (NUM_PERM uint32, "affine32")."""
+    perms = permutations()
+    sketches: dict[str, np.ndarray] = {}
     for batch in batches:
-        values = minhash_values(*shingle_hashes(batch.column("body")), permutations)
-        for article, row in zip(batch.column("id").to_pylist(), values, strict=True):
-            sketches[article] = LeanMinHash(seed=SEED, hashvalues=row, scheme="affine32")
+        values = minhash_values(*shingle_hashes(batch.column("body")), perms)
+        sketches.update(zip(batch.column("id").to_pylist(), values, strict=True))
     return sketches
 
 
-def sketch_bodies(bodies: Iterable[tuple[str, str]], batch_size: int = 1024) -> dict[str, object]:
-    """(article id, body) pairs → their MinHash sketches, a batch of bodies at a time."""
+def sketch_bodies(bodies: Iterable[tuple[str, str]], batch_size: int = 1024) -> dict[str, np.ndarray]:
+    """(article id, body) pairs → their MinHash values, a batch of bodies at a time."""
 
     def batches() -> Iterator[pa.RecordBatch]:
         pairs = iter(bodies)
@@ -157,27 +168,52 @@ class Groups:
         return sum(1 for m in self.members.values() if len(m) > 1)
 
 
-def group_near_duplicates(sketches: Mapping[str, object], order: Sequence[str] | None = None) -> Groups:
-    """Star groups of near-duplicates; leaders are taken in `order` (default: sorted ids)."""
-    from datasketch import MinHashLSH
+def _band_buckets(values: np.ndarray) -> list[np.ndarray]:
+    """For each LSH band, every row's bucket number: rows share a bucket when their band's values are equal."""
+    buckets = []
+    for band in range(BANDS):
+        keys = np.ascontiguousarray(values[:, band * ROWS : (band + 1) * ROWS]).view(f"V{ROWS * values.itemsize}")
+        buckets.append(np.unique(keys.ravel(), return_inverse=True)[1].ravel())
+    return buckets
 
+
+def _members(bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by bucket, and where each bucket starts in that order."""
+    order = np.argsort(bucket, kind="stable")
+    starts = np.searchsorted(bucket[order], np.arange(int(bucket.max()) + 2 if len(bucket) else 1))
+    return order, starts
+
+
+def group_near_duplicates(sketches: Mapping[str, np.ndarray], order: Sequence[str] | None = None) -> Groups:
+    """Star groups of near-duplicates; leaders are taken in `order` (default: sorted ids).
+
+    LSH with BANDS bands of ROWS values (datasketch's `MinHashLSH(threshold=0.5, num_perm=32)` picks
+    the same): two articles are candidates when one band is equal; a candidate joins the group when
+    its estimated Jaccard similarity to the leader reaches THRESHOLD.
+    """
     ids = list(order) if order is not None else sorted(sketches)
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    with lsh.insertion_session() as session:
-        for article in ids:
-            session.insert(article, sketches[article], check_duplication=False)
-    leader_of: dict[str, str] = {}
-    for article in ids:
-        if article in leader_of:
+    leader_of = {article: article for article in ids}
+    if len(ids) < 2:
+        return Groups(leader_of)
+    values = np.stack([np.asarray(sketches[a], dtype=np.uint32) for a in ids])
+    buckets = _band_buckets(values)
+    shared = np.zeros(len(ids), dtype=bool)  # rows with a candidate in some band
+    for bucket in buckets:
+        shared |= np.bincount(bucket)[bucket] > 1
+    members = [_members(bucket) for bucket in buckets]
+    assigned = ~shared  # rows alone in every band lead their own group of one
+    for row in np.flatnonzero(shared):
+        if assigned[row]:
             continue
-        leader_of[article] = article
-        size = 1
-        sketch = sketches[article]
-        for other in sorted(lsh.query(sketch)):
-            if size >= MAX_GROUP:
-                break
-            if other not in leader_of and sketch.jaccard(sketches[other]) >= THRESHOLD:  # type: ignore[attr-defined]
-                leader_of[other] = article
-                size += 1
+        assigned[row] = True
+        found = [order_[starts[b] : starts[b + 1]] for bucket, (order_, starts) in zip(buckets, members, strict=True)
+                 for b in (bucket[row],)]
+        candidates = np.unique(np.concatenate(found))
+        candidates = candidates[~assigned[candidates]]
+        if not len(candidates):
+            continue
+        similar = candidates[(values[candidates] == values[row]).mean(axis=1) >= THRESHOLD]
+        for other in sorted(similar.tolist(), key=ids.__getitem__)[: MAX_GROUP - 1]:  # by id, as before
+            leader_of[ids[other]] = ids[row]
+            assigned[other] = True
     return Groups(leader_of)
-

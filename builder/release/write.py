@@ -61,7 +61,7 @@ from builder.workspace.layout import Workspace
 ROW_GROUP = 10_000  # rows per Parquet row group
 #: Columns whose values repeat (dictionary-encoded in Parquet); ids, text and tokens are mostly distinct.
 REPEATED = ["article_id", "status", "prelabeller", "title", "source", "url", "published_at"]
-LIBRARIES = ("news-dataset-builder", "pyarrow", "datasets", "huggingface_hub", "datasketch", "numpy")
+LIBRARIES = ("news-dataset-builder", "pyarrow", "datasets", "huggingface_hub", "numpy")
 
 
 def _sha256(path: Path) -> str:

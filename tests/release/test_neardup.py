@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+import numpy as np
 import pyarrow as pa
 
 from builder.release.neardup import (
@@ -46,10 +47,10 @@ def test_groups_do_not_chain() -> None:
     a = list(range(NUM_PERM))
     b = a[:20] + [1000 + i for i in range(20, NUM_PERM)]
     c = [2000 + i for i in range(12)] + b[12:]
-    sketches = {name: LeanMinHash(seed=SEED, hashvalues=values, scheme="affine32")
-                for name, values in (("a", a), ("b", b), ("c", c))}
-    assert sketches["a"].jaccard(sketches["b"]) >= 0.5 and sketches["b"].jaccard(sketches["c"]) >= 0.5
-    assert sketches["a"].jaccard(sketches["c"]) < 0.5
+    sketches = {name: np.array(values, dtype=np.uint32) for name, values in (("a", a), ("b", b), ("c", c))}
+    lean = {name: LeanMinHash(seed=SEED, hashvalues=values, scheme="affine32") for name, values in sketches.items()}
+    assert lean["a"].jaccard(lean["b"]) >= 0.5 and lean["b"].jaccard(lean["c"]) >= 0.5
+    assert lean["a"].jaccard(lean["c"]) < 0.5
     assert group_near_duplicates(sketches).leader_of == {"a": "a", "b": "a", "c": "c"}
 
 
@@ -102,3 +103,55 @@ def test_batched_minhash_equals_datasketch_update_batch() -> None:
         expected = template.copy()
         expected.update_batch(hashes[offsets[k] : offsets[k + 1]].tolist() or [0])
         assert values[k].tolist() == expected.hashvalues.tolist(), k
+
+
+def test_permutations_are_datasketchs_own() -> None:
+    from datasketch import MinHash
+
+    from builder.release.neardup import NUM_PERM, SEED, permutations
+
+    assert permutations().tolist() == MinHash(num_perm=NUM_PERM, seed=SEED).permutations.tolist()
+
+
+def _datasketch_groups(sketches: dict[str, np.ndarray], order: list[str]) -> dict[str, str]:
+    """The same star grouping done with datasketch's MinHashLSH (what ran before it was replaced)."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from builder.release.neardup import BANDS, NUM_PERM, ROWS, SEED, THRESHOLD
+
+    lean = {a: LeanMinHash(seed=SEED, hashvalues=v, scheme="affine32") for a, v in sketches.items()}
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert (lsh.b, lsh.r) == (BANDS, ROWS)
+    for article in order:
+        lsh.insert(article, lean[article], check_duplication=False)
+    leader_of: dict[str, str] = {}
+    for article in order:
+        if article in leader_of:
+            continue
+        leader_of[article], size = article, 1
+        for other in sorted(lsh.query(lean[article])):
+            if size >= MAX_GROUP:
+                break
+            if other not in leader_of and lean[article].jaccard(lean[other]) >= THRESHOLD:
+                leader_of[other], size = article, size + 1
+    return leader_of
+
+
+def test_grouping_equals_datasketch_minhash_lsh() -> None:
+    """On 3,000 articles, a fifth of them edited copies, the NumPy banding gives datasketch's groups exactly."""
+    rng = random.Random(8)
+    bodies: list[tuple[str, str]] = []
+    for i in range(3000):
+        if i % 5 == 4:
+            words = bodies[rng.randrange(len(bodies))][1].split()
+            for _ in range(rng.randrange(8)):
+                words[rng.randrange(len(words))] = f"kata{rng.randrange(3000)}"
+        else:
+            words = [f"kata{rng.randrange(3000)}" for _ in range(rng.randrange(10, 150))]
+        bodies.append((f"{rng.getrandbits(40):010x}", " ".join(words)))
+    sketches = sketch_bodies(bodies)
+    pinned_first = sorted(sketches, key=lambda a: (a[-1] not in "0123", a))
+    for order in (sorted(sketches), pinned_first):
+        ours = group_near_duplicates(sketches, order).leader_of
+        assert ours == _datasketch_groups(sketches, order)
+        assert sum(1 for k, v in ours.items() if k != v) > 300  # most copies were found, not only singletons
