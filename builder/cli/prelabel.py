@@ -66,8 +66,7 @@ def prelabel(
     = None,
 ) -> None:
     """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer), event types and triggers."""
-    from builder.prelabel.run import ENGINES, EngineOptions, EngineUnavailable
-    from builder.prelabel.run import prelabel as run_prelabel
+    from builder.prelabel.run import ENGINES
 
     ws = Workspace(workspace)
     total = ws.count_sentences()
@@ -76,6 +75,17 @@ def prelabel(
     if engine not in ENGINES:
         raise fail(f"[red]--engine {engine!r}[/red]: use {' or '.join(ENGINES)}", 2)
     factory = prelabeller_factory(schema, TaggerOptions(model, lexicon, event_model), gazetteer)
+    summary = run_prelabel_pass(ws, factory, workers=workers, batch_size=batch_size, engine=engine, address=address)
+    console.print(f"wrote {summary.output or 'nothing new'} (in {summary.directory})", highlight=False)
+
+
+def run_prelabel_pass(ws: Workspace, factory: Callable[[], Prelabeller], *, workers: int, batch_size: int = 512,
+                      engine: str = "local", address: str | None = None) -> PrelabelSummary:
+    """Pre-label the workspace's sentences with a progress bar, and print what was written."""
+    from builder.prelabel.run import EngineOptions, EngineUnavailable
+    from builder.prelabel.run import prelabel as run_prelabel
+
+    total = ws.count_sentences()
     with progress() as bar:
         task = bar.add_task(f"Pre-labelling ({engine})", total=total, current=f"sentences on {workers} worker(s)")
         options = EngineOptions(workers=workers, batch_size=batch_size, address=address,
@@ -86,4 +96,4 @@ def prelabel(
             raise fail(f"[red]{error}[/red]", 2) from None
         bar.update(task, completed=total)
     print_prelabels(summary)
-    console.print(f"wrote {summary.output or 'nothing new'} (in {summary.directory})", highlight=False)
+    return summary

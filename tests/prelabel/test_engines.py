@@ -31,7 +31,7 @@ def test_workers_give_the_same_prelabels_and_reruns_add_nothing(examples_dir: Pa
 
 
 def test_ingest_can_prelabel_in_the_same_pass(examples_dir: Path, tmp_path: Path) -> None:
-    """`ingest(prelabeller=...)` (CLI: `builder ingest --prelabel`) writes what a separate
+    """`ingest(prelabeller=...)` (the library's one pass; the CLI runs a second pass) writes what a separate
     `prelabel` run would, with any number of workers, and a later `prelabel` finds it all done."""
     factory = partial(default_prelabeller, load_schema())
     separate = Workspace(tmp_path / "separate")
