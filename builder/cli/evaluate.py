@@ -128,3 +128,48 @@ def eval_events(
         data = {"tagger": tagger.name, "sentences": report.sentences, "exact_match": report.exact_match,
                 "scores": report.scores, "reliability": report.reliability, "confusions": report.confusions}
         json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+@eval_app.command("pages")
+def eval_pages(
+    folder: Annotated[Path, typer.Argument(help="Folder of labelled pages with an expected.jsonl "
+                                                "(e.g. tests/data/pages).")],
+    show: Annotated[int, typer.Option(help="How many page-level misses to list.")] = 20,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures here as JSON.")] = None,
+) -> None:
+    """The cleaner on real labelled pages, per outlet: title and author exactly right, time to the minute
+    with its offset, boilerplate lines leaking into the text, body lines kept, articles lost."""
+    from builder.evaluate.pages import evaluate_pages, read_expected
+
+    if not folder.is_dir():
+        raise fail(f"[red]{folder} is not a folder.[/red] Give a folder of pages with an expected.jsonl.", 2)
+    try:
+        pages = read_expected(folder)
+    except ValueError as error:
+        raise fail(f"[red]{error}[/red]", 2) from None
+    report = evaluate_pages(folder, pages)
+    table = Table(title=f"Cleaner on {len(pages)} labelled pages in {folder}")
+    for column in ("outlet", "pages", "title exact", "author exact", "time (minute+offset)",
+                   "boilerplate leaked", "body lines kept", "articles lost"):
+        table.add_column(column)
+    rows = list(report.by_outlet().items()) + [("total", report.total())]
+    for name, f in rows:
+        share = f"{f.kept}/{f.body_lines} ({100 * f.kept / max(1, f.body_lines):.0f} %)"
+        table.add_row(name, str(f.pages), f"{f.title}/{f.pages}", f"{f.author}/{f.pages}", f"{f.time}/{f.pages}",
+                      f"{f.leaked}/{f.boilerplate_lines}", share, str(f.lost))
+    console.print(table)
+    misses = [r for r in report.results
+              if r.lost or not (r.title_ok and r.author_ok and r.time_ok) or r.leaked or r.kept < len(r.page.must_contain)]
+    for r in misses[:show]:
+        if r.lost:
+            console.print(f"{r.page.file}: lost ({r.lost})", highlight=False, markup=False)
+            continue
+        wrong = [f"title {r.got_title!r}" for _ in [0] if not r.title_ok]
+        wrong += [f"author {r.got_author!r} (expected {r.page.author!r})" for _ in [0] if not r.author_ok]
+        wrong += [f"time {r.got_published!r} (expected {r.page.published})" for _ in [0] if not r.time_ok]
+        wrong += [f"{r.leaked} boilerplate line(s) kept" for _ in [0] if r.leaked]
+        wrong += [f"{len(r.page.must_contain) - r.kept} body line(s) lost" for _ in [0]
+                  if r.kept < len(r.page.must_contain)]
+        console.print(f"{r.page.file}: " + "; ".join(wrong), highlight=False, markup=False)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
