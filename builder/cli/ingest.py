@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from builder.cli.common import (
@@ -18,7 +19,7 @@ from builder.cli.common import (
 )
 from builder.cli.prelabel import prelabeller_factory, print_prelabels
 from builder.core.parallel import default_workers
-from builder.ingest.read import DEFAULT_MAX_CHARS, discover
+from builder.ingest.read import DEFAULT_MAX_CHARS, SUFFIXES, discover, display_path
 from builder.prelabel.options import TaggerOptions
 from builder.workspace.layout import Workspace
 
@@ -39,8 +40,8 @@ def _print_summary(summary: IngestSummary) -> None:
     console.print(table)
     shown = [("red", p) for p in summary.skipped] + [("yellow", p) for p in summary.notices]
     for colour, problem in shown[:SHOWN_PROBLEMS]:
-        err.print(f"[{colour}]{problem.kind}[/{colour}] {problem.where}: {problem.message}", highlight=False,
-                  soft_wrap=True)
+        err.print(f"[{colour}]{problem.kind}[/{colour}] {escape(problem.where)}: {escape(problem.message)}",
+                  highlight=False, soft_wrap=True)
     hidden = len(summary.skipped) + len(summary.notices) - SHOWN_PROBLEMS
     if hidden > 0:
         err.print(f"... and {hidden} more in the report")
@@ -62,13 +63,16 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise fail(f"[red]No such file or directory:[/red] {', '.join(missing)}", 2)
-    factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
     files = list(discover(paths))
+    if not files:
+        raise fail(f"[red]Nothing to ingest:[/red] no files in {', '.join(display_path(p) for p in paths)}; "
+                   f"give {', '.join(SUFFIXES)} files or folders holding them.", 2)
+    factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
     with progress() as bar:
         task = bar.add_task("Ingesting", total=len(files), current="")
 
         def on_file(path: Path) -> None:
-            bar.update(task, advance=1, current=path.name)
+            bar.update(task, advance=1, current=display_path(path.name))
 
         options = IngestOptions(max_chars=max_chars, workers=workers, prelabeller=factory, on_file=on_file)
         summary = run_ingest(files, workspace=Workspace(workspace), options=options)
@@ -77,8 +81,10 @@ def ingest(
         print_prelabels(summary.prelabels)
     for output in summary.outputs:
         console.print(f"wrote {output}", highlight=False)
-    if summary.articles == 0 and summary.skipped:
-        raise typer.Exit(1)
+    unread = [p for p in summary.skipped if p.kind != "duplicate"]
+    if summary.articles == 0 and unread:
+        raise fail(f"[red]No article could be read[/red] from {summary.files:,} file(s): "
+                   f"{len(unread):,} input(s) skipped, for the reasons above (all in {summary.outputs[-1]}).")
 
 
 def show(
@@ -89,6 +95,7 @@ def show(
 ) -> None:
     """Print stored sentences (and optionally tokens), to check what ingest produced."""
     ws = Workspace(workspace)
+    ws.check()
     shown = 0
     for sentence in ws.iter_sentences():
         if article is not None and sentence.article_id != article:

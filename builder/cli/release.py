@@ -40,6 +40,9 @@ def release(
     from builder.release.write import release_workspace
 
     ws = Workspace(workspace)
+    if not ws.root.is_dir():
+        raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+    ws.check()
     if ws.count_sentences() == 0:
         raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest` and `builder prelabel` first.")
     if (version is None) == (bump_part is None):
@@ -58,7 +61,10 @@ def release(
     template = card_template.read_text(encoding="utf-8") if card_template is not None else None
     folder = prelabels or ws.latest_prelabels()
     try:
-        with console.status(f"Writing {options.target}..."):
+        with ws.lock("release") as held, console.status(f"Writing {options.target}..."):
+            if held.note:
+                err.print(f"[yellow]note:[/yellow] {held.note}", highlight=False, soft_wrap=True)
+            ws.check()
             result = release_workspace(ws, label_schema, options, card_template=template, prelabels_dir=folder)
     except ReleaseError as error:
         raise fail(f"[red]{error}[/red]") from None
