@@ -206,6 +206,10 @@ def read_html_page(text: str, where: str) -> Article:
     except (ValueError, LxmlError) as error:
         raise InputError(where, "bad_html", f"cannot parse this HTML page ({error})") from None
     if document is None or not (document.text or "").strip():
+        if _html_depth(text) >= HTML_MAX_DEPTH:
+            raise InputError(where, "too_deep",
+                             f"the HTML is nested {HTML_MAX_DEPTH} or more elements deep, past what the HTML parser "
+                             "(libxml2) reads, so the text inside is lost; this is not a normal article page")
         raise InputError(where, "no_article_text", "trafilatura found no article text in this HTML page")
     page = clean_page(document.text, title=normalise_line(document.title or ""))
     article = _article(
@@ -217,6 +221,26 @@ def read_html_page(text: str, where: str) -> Article:
         published_at=meta.published_at or normalise_timestamp(document.date or ""),
     )
     return replace(article, captions=article.captions + meta.captions)
+
+
+#: libxml2 stops building the tree at this depth (and drops what is deeper).
+HTML_MAX_DEPTH = 255
+
+
+def _html_depth(html: str) -> int:
+    """How deep the parsed element tree goes (only asked when a page gave no text)."""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(html)
+    except (ValueError, LxmlError):
+        return 0
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 @dataclass(frozen=True, slots=True)
