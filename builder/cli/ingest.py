@@ -67,6 +67,8 @@ def ingest(
     if not files:
         raise fail(f"[red]Nothing to ingest:[/red] no files in {', '.join(display_path(p) for p in paths)}; "
                    f"give {', '.join(SUFFIXES)} files or folders holding them.", 2)
+    if workspace.is_dir():
+        Workspace(workspace).check()  # a damaged workspace is named before the progress bar starts
     factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
     with progress() as bar:
         task = bar.add_task("Ingesting", total=len(files), current="")

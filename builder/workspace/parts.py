@@ -61,6 +61,7 @@ class DamagedPart(RuntimeError):
 
     def __init__(self, path: Path, problem: str, advice: str = "") -> None:
         self.path = path
+        self.problem = problem
         advice = advice or ("restore it from a backup, or move it out of the workspace and run "
                             "`builder ingest` (or `builder prelabel`) again for what it held")
         super().__init__(f"{path} is damaged ({problem}); {advice}")
