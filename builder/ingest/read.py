@@ -149,8 +149,12 @@ def decode(data: bytes, where: str) -> Decoded:
     return Decoded(text, tuple(notices))
 
 
+#: Control bytes that text does not hold (tab, LF, FF and CR are text).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def _control_ratio(sample: bytes) -> float:
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))  # counted in C: it runs per JSONL line
     return controls / max(1, len(sample))
 
 
