@@ -67,8 +67,9 @@ def error_line(error: BaseException) -> str:
         return str(error)
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         where = f" while writing {error.filename}" if error.filename else ""
-        return (f"No space left on the device{where}. The command stopped and removed what it had half written: "
-                "the workspace and the releases are as they were before it. Free some space and run it again.")
+        return (f"No space left on the device{where}. The command stopped and removed what it had half written, "
+                "so every file in the workspace and the releases is whole (ingest and release changed nothing). "
+                "Free some space and run it again.")
     if isinstance(error, pa.ArrowException):
         return (f"Damaged Parquet data ({_first_line(error)}); run `builder status` to find the damaged part, "
                 "then restore it or move it out of the workspace.")
@@ -95,7 +96,8 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         except (typer.Exit, typer.Abort, click.exceptions.ClickException):
             raise
         except KeyboardInterrupt:
-            raise fail("[red]Interrupted.[/red] What was half written was removed; run the command again.", 130) from None
+            raise fail("[red]Interrupted.[/red] Run the command again: unfinished parts are removed by the next "
+                       "run.", 130) from None
         except Exception as error:
             if os.environ.get(DEBUG_ENV):
                 raise

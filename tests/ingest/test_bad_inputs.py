@@ -145,6 +145,12 @@ def test_utf16_and_utf32_with_a_bom_are_decoded(tmp_path: Path, encoding: str) -
     assert notices[0].kind in ("decoded_utf16", "decoded_utf32")
 
 
+def test_utf16_jsonl_is_refused_clearly(tmp_path: Path) -> None:
+    found, _ = outcomes(write(tmp_path / "wide.jsonl", json.dumps(GOOD_RECORD).encode("utf-16")))
+    assert len(found) == 1 and isinstance(found[0], InputError) and found[0].kind == "bad_encoding"
+    assert "re-save it as UTF-8" in found[0].message
+
+
 def test_nul_bytes_are_removed_wherever_they_are_and_reported(tmp_path: Path) -> None:
     early = GOOD_PAGE.replace("Presiden", "Pre\x00siden")
     late = GOOD_PAGE + "Kalimat tambahan yang panjang sekali. " * 300 + "Akhir\x00nya datang.\n"
