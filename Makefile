@@ -14,9 +14,14 @@ help:
 	@echo "make bench  - pre-labelling throughput on $(SHARED)/data/raw/indosum-dev (figures in bench/results.json)"
 	@echo "make clean  - remove .venv, workspace/ and releases/"
 
-$(VENV)/.installed: pyproject.toml
+# The demo needs only the package itself (no test extras, no Ray, no spaCy): .venv/.base.
+$(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.base
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
@@ -24,20 +29,22 @@ venv: $(VENV)/.installed
 
 DEMO_RELEASES ?= workspace/demo-releases
 
-demo: venv
+demo: $(VENV)/.base
 	rm -rf $(DEMO_WORKSPACE) $(DEMO_RELEASES)
 	$(PY) -m builder ingest examples --workspace $(DEMO_WORKSPACE)
 	$(PY) -m builder show --workspace $(DEMO_WORKSPACE) --limit 3 --tokens
 	$(PY) -m builder prelabel --workspace $(DEMO_WORKSPACE)
 	$(PY) -m builder push --workspace $(DEMO_WORKSPACE) --start-server
 	$(PY) -m builder pull --workspace $(DEMO_WORKSPACE) --start-server
-	$(PY) -m builder release --workspace $(DEMO_WORKSPACE) --releases-dir $(DEMO_RELEASES) --version 0.1.0 --export conll --export jsonl --export docbin
+	$(PY) -m builder release --workspace $(DEMO_WORKSPACE) --releases-dir $(DEMO_RELEASES) --version 0.1.0 --export conll --export jsonl
 	$(PY) -m builder status --workspace $(DEMO_WORKSPACE)
 	@echo
 	@echo "Demo output: $(DEMO_WORKSPACE)/ (articles, sentences, pre-labels, Label Studio snapshots) and"
 	@echo "the release in $(DEMO_RELEASES)/id_news/0.1.0/."
-	@echo "Annotators: run '$(PY) -m builder serve --workspace $(DEMO_WORKSPACE)' and open the URL it prints;"
-	@echo "then 'builder pull' and 'builder release --bump minor' make the next version with their work."
+	@echo "Annotators: run '$(PY) -m builder serve --workspace $(DEMO_WORKSPACE)' and open the URL it prints."
+	@echo "When they are done (serve still running; or add --start-server), these make the next version:"
+	@echo "  $(PY) -m builder pull --workspace $(DEMO_WORKSPACE)"
+	@echo "  $(PY) -m builder release --workspace $(DEMO_WORKSPACE) --releases-dir $(DEMO_RELEASES) --bump minor"
 	@echo "Load the release: $(PY) -c \"import datasets; print(datasets.load_dataset('$(DEMO_RELEASES)/id_news/0.1.0'))\""
 
 test: venv

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from builder.cli.common import (
@@ -18,7 +19,7 @@ from builder.cli.common import (
 )
 from builder.cli.prelabel import prelabeller_factory, run_prelabel_pass
 from builder.core.parallel import default_workers
-from builder.ingest.read import DEFAULT_MAX_CHARS, discover
+from builder.ingest.read import DEFAULT_MAX_CHARS, SUFFIXES, discover, display_path
 from builder.prelabel.options import TaggerOptions
 from builder.workspace.layout import Workspace
 
@@ -39,8 +40,8 @@ def _print_summary(summary: IngestSummary) -> None:
     console.print(table)
     shown = [("red", p) for p in summary.skipped] + [("yellow", p) for p in summary.notices]
     for colour, problem in shown[:SHOWN_PROBLEMS]:
-        err.print(f"[{colour}]{problem.kind}[/{colour}] {problem.where}: {problem.message}", highlight=False,
-                  soft_wrap=True)
+        err.print(f"[{colour}]{problem.kind}[/{colour}] {escape(problem.where)}: {escape(problem.message)}",
+                  highlight=False, soft_wrap=True)
     hidden = len(summary.skipped) + len(summary.notices) - SHOWN_PROBLEMS
     if hidden > 0:
         err.print(f"... and {hidden} more in the report")
@@ -58,30 +59,37 @@ def ingest(
     """Read, clean and segment articles into the workspace (Parquet), reporting what was skipped."""
     from builder.ingest.run import IngestOptions
     from builder.ingest.run import ingest as run_ingest
+    from builder.prelabel.run import EngineOptions
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise fail(f"[red]No such file or directory:[/red] {', '.join(missing)}", 2)
-    factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
     files = list(discover(paths))
+    if not files:
+        raise fail(f"[red]Nothing to ingest:[/red] no files in {', '.join(display_path(p) for p in paths)}; "
+                   f"give {', '.join(SUFFIXES)} files or folders holding them.", 2)
+    if workspace.is_dir():
+        Workspace(workspace).check()  # a damaged workspace is named before the progress bar starts
+    factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
     with progress() as bar:
         task = bar.add_task("Ingesting", total=len(files), current="")
 
         def on_file(path: Path) -> None:
-            bar.update(task, advance=1, current=path.name)
+            bar.update(task, advance=1, current=display_path(path.name))
 
         options = IngestOptions(max_chars=max_chars, workers=workers, on_file=on_file)
         summary = run_ingest(files, workspace=Workspace(workspace), options=options)
     _print_summary(summary)
     for output in summary.outputs:
         console.print(f"wrote {output}", highlight=False)
+    unread = [p for p in summary.skipped if p.kind != "duplicate"]
+    if summary.articles == 0 and unread:
+        raise fail(f"[red]No article could be read[/red] from {summary.files:,} file(s): "
+                   f"{len(unread):,} input(s) skipped, for the reasons above (all in {summary.outputs[-1]}).")
     if factory is not None and summary.sentences:
         # A second pass over the stored sentences, not pre-labelling inside the ingest workers: each
         # worker then reads and writes its own parts, which measured faster end to end (bench/run.py).
-        labelled = run_prelabel_pass(Workspace(workspace), factory, workers=workers)
-        console.print(f"wrote {labelled.output or 'nothing new'} (in {labelled.directory})", highlight=False)
-    if summary.articles == 0 and summary.skipped:
-        raise typer.Exit(1)
+        run_prelabel_pass(Workspace(workspace), factory, EngineOptions(workers=workers))
 
 
 def show(
@@ -92,6 +100,7 @@ def show(
 ) -> None:
     """Print stored sentences (and optionally tokens), to check what ingest produced."""
     ws = Workspace(workspace)
+    ws.check()
     shown = 0
     for sentence in ws.iter_sentences():
         if article is not None and sentence.article_id != article:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from builder.cli.common import WorkspaceOption, console, fail, progress
+from builder.cli.common import WorkspaceOption, console, err, fail, progress
 from builder.core.labels import labeller_name
 from builder.core.parallel import default_workers
 from builder.prelabel.options import TaggerOptions
@@ -18,6 +19,7 @@ from builder.workspace.layout import Workspace
 
 if TYPE_CHECKING:
     from builder.prelabel.interface import Prelabeller
+    from builder.prelabel.run import EngineOptions
     from builder.workspace.summary import PrelabelSummary
 
 
@@ -66,34 +68,42 @@ def prelabel(
     = None,
 ) -> None:
     """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer), event types and triggers."""
-    from builder.prelabel.run import ENGINES
+    from builder.prelabel.run import ENGINES, EngineOptions
 
     ws = Workspace(workspace)
-    total = ws.count_sentences()
-    if total == 0:
-        raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
     if engine not in ENGINES:
         raise fail(f"[red]--engine {engine!r}[/red]: use {' or '.join(ENGINES)}", 2)
+    if not ws.root.is_dir():
+        raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
     factory = prelabeller_factory(schema, TaggerOptions(model, lexicon, event_model), gazetteer)
-    summary = run_prelabel_pass(ws, factory, workers=workers, batch_size=batch_size, engine=engine, address=address)
-    console.print(f"wrote {summary.output or 'nothing new'} (in {summary.directory})", highlight=False)
+    run_prelabel_pass(ws, factory, EngineOptions(workers=workers, batch_size=batch_size, address=address), engine)
 
 
-def run_prelabel_pass(ws: Workspace, factory: Callable[[], Prelabeller], *, workers: int, batch_size: int = 512,
-                      engine: str = "local", address: str | None = None) -> PrelabelSummary:
-    """Pre-label the workspace's sentences with a progress bar, and print what was written."""
-    from builder.prelabel.run import EngineOptions, EngineUnavailable
+def run_prelabel_pass(ws: Workspace, factory: Callable[[], Prelabeller], options: EngineOptions,
+                      engine: str = "local") -> PrelabelSummary:
+    """Pre-label the workspace's sentences under its lock, with a progress bar; print what was written."""
+    from builder.prelabel.run import EngineUnavailable
     from builder.prelabel.run import prelabel as run_prelabel
 
-    total = ws.count_sentences()
-    with progress() as bar:
-        task = bar.add_task(f"Pre-labelling ({engine})", total=total, current=f"sentences on {workers} worker(s)")
-        options = EngineOptions(workers=workers, batch_size=batch_size, address=address,
-                                on_batch=lambda n: bar.update(task, advance=n))
-        try:
-            summary = run_prelabel(ws, factory, engine=engine, options=options)
-        except EngineUnavailable as error:
-            raise fail(f"[red]{error}[/red]", 2) from None
-        bar.update(task, completed=total)
+    with ws.lock("prelabel") as held:
+        if held.note:
+            err.print(f"[yellow]note:[/yellow] {held.note}", highlight=False, soft_wrap=True)
+        for leftover in ws.clean_leftovers():
+            err.print(f"[yellow]note:[/yellow] removed {leftover}, an unfinished part left by a run that was stopped",
+                      highlight=False, soft_wrap=True)
+        ws.check()
+        total = ws.count_sentences()
+        if total == 0:
+            raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+        with progress() as bar:
+            task = bar.add_task(f"Pre-labelling ({engine})", total=total,
+                                current=f"sentences on {options.workers} worker(s)")
+            options = replace(options, on_batch=lambda n: bar.update(task, advance=n))
+            try:
+                summary = run_prelabel(ws, factory, engine=engine, options=options)
+            except EngineUnavailable as error:
+                raise fail(f"[red]{error}[/red]", 2) from None
+            bar.update(task, completed=total)
     print_prelabels(summary)
+    console.print(f"wrote {summary.output or 'nothing new'} (in {summary.directory})", highlight=False)
     return summary

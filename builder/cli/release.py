@@ -40,6 +40,9 @@ def release(
     from builder.release.write import release_workspace
 
     ws = Workspace(workspace)
+    if not ws.root.is_dir():
+        raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+    ws.check()
     if ws.count_sentences() == 0:
         raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest` and `builder prelabel` first.")
     if (version is None) == (bump_part is None):
@@ -58,7 +61,10 @@ def release(
     template = card_template.read_text(encoding="utf-8") if card_template is not None else None
     folder = prelabels or ws.latest_prelabels()
     try:
-        with console.status(f"Writing {options.target}..."):
+        with ws.lock("release") as held, console.status(f"Writing {options.target}..."):
+            if held.note:
+                err.print(f"[yellow]note:[/yellow] {held.note}", highlight=False, soft_wrap=True)
+            ws.check()
             result = release_workspace(ws, label_schema, options, card_template=template, prelabels_dir=folder)
     except ReleaseError as error:
         raise fail(f"[red]{error}[/red]") from None
@@ -91,11 +97,25 @@ def export(
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown:
         raise fail(f"[red]--format {unknown}[/red]: use {', '.join(EXPORT_FORMATS)}.", 2)
+    _check_release_files(release_dir)
     try:
         for path in write_exports(release_job(release_dir, out, gold_only=gold_only), formats):
             console.print(f"wrote {path}", highlight=False)
     except ReleaseError as error:
         raise fail(f"[red]{error}[/red]", 2) from None
+
+
+def _check_release_files(release_dir: Path) -> None:
+    """Refuse a release whose Parquet files cannot be read, naming the file (before anything is written)."""
+    from builder.workspace.parts import DamagedPart, open_part
+
+    for part in sorted((release_dir / "data").glob("*.parquet")):
+        try:
+            open_part(part)
+        except DamagedPart as error:
+            raise DamagedPart(part, error.problem,
+                              "this release file was changed after it was written; restore it from where the "
+                              "release was published, or write the release again") from None
 
 
 def _publish(release_dir: Path, repo_id: str, *, dry_run: bool, private: bool) -> None:

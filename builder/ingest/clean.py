@@ -15,7 +15,7 @@ RULES_VERSION = "clean.rules.v1"
 # Spaces that are not U+0020 (the seed page has U+00A0) and invisible characters.
 # U+200D (zero-width joiner) is kept: it is part of emoji sequences.
 _ODD_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+_INVISIBLE = re.compile("[\x00\u00ad\u200b\u2060\ufeff]")
 _RUNS_OF_SPACES = re.compile(" {2,}")
 
 

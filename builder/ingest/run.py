@@ -22,6 +22,7 @@ from builder.ingest.read import (
     Notice,
     discover,
     read_file,
+    unexpected,
 )
 from builder.ingest.segment import SEGMENTER_VERSION, segment
 from builder.workspace.layout import Workspace
@@ -136,8 +137,12 @@ def _read_and_segment(paths: Sequence[Path], max_chars: int, prelabel_batch: int
             if isinstance(outcome, InputError):
                 outcomes.append(outcome)
                 continue
-            article_sentences = segment(outcome)
-            row = article_row(outcome)
+            try:
+                article_sentences = segment(outcome)
+                row = article_row(outcome)
+            except Exception as error:  # noqa: BLE001 - one article that cannot be segmented is one skip
+                outcomes.append(unexpected(outcome.path, error))
+                continue
             outcomes.append(Segmented(outcome.path, row["content_hash"], row, [r.reason for r in outcome.removed],
                                       len(sentences), len(article_sentences),
                                       sum(len(s.tokens) for s in article_sentences), None))
@@ -166,7 +171,10 @@ def batches(paths: Iterable[Path], max_files: int = 64, max_bytes: int = 8 << 20
     size = 0
     for path in paths:
         batch.append(path)
-        size += path.stat().st_size if path.is_file() else 0
+        try:
+            size += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            pass  # read_file says why
         if len(batch) >= max_files or size >= max_bytes:
             yield batch
             batch, size = [], 0
@@ -209,6 +217,11 @@ class _RunWriters:
             summary.prelabels = PrelabelSummary(str(directory), built.versions)
             self.prelabels = PartWriter(directory / f"part-{run_id}.parquet", PRELABEL_SCHEMA, options.batch_rows)
 
+    def abort(self) -> None:
+        """Drop every part of the run."""
+        for writer in self.all:
+            writer.abort()
+
     @property
     def all(self) -> list[PartWriter]:
         """Every writer of the run."""
@@ -234,9 +247,15 @@ class _RunWriters:
         summary.tokens += article.tokens
 
     def close(self) -> None:
-        """Move every written part into place."""
-        for writer in self.all:
-            if (written := writer.close()) is not None:
+        """Finish every part, then move them into place, the articles part last: a run's articles
+        part exists only if its sentences (and pre-labels) made it, so a stopped run is never half kept."""
+        try:
+            finished = [writer for writer in self.all if writer.finish()]
+        except BaseException:
+            self.abort()
+            raise
+        for writer in sorted(finished, key=lambda w: w is self.articles):
+            if (written := writer.commit()) is not None:
                 self.summary.outputs.append(str(written))
         if self.summary.prelabels is not None:
             written_prelabels = self.prelabels is not None and self.prelabels.rows_written
@@ -250,9 +269,25 @@ def ingest(paths: Iterable[Path], *, workspace: Workspace, options: IngestOption
     and rows written here, in file order, so the result does not depend on the number of workers.
     With a `prelabeller` factory, the workers also pre-label the new sentences in the same
     pass (as `builder prelabel` would, into the same pre-label folder).
+
+    The run holds the workspace lock (WorkspaceBusy names the holder if another command writes),
+    removes unfinished parts a killed run left (reported as notices), and refuses a damaged
+    workspace (DamagedPart names the file) before it writes anything.
     """
+    with workspace.lock("ingest") as held:
+        return _ingest_locked(paths, workspace, options, held.note)
+
+
+def _ingest_locked(paths: Iterable[Path], workspace: Workspace, options: IngestOptions,
+                   lock_note: str | None) -> IngestSummary:
     run_id = workspace.new_run_id()
     summary = IngestSummary(run_id=run_id)
+    if lock_note is not None:
+        summary.notices.append(Notice(str(workspace.root), "lock_taken_over", lock_note))
+    for leftover in workspace.clean_leftovers():
+        summary.notices.append(Notice(str(leftover), "leftover_removed",
+                                      "an unfinished part left by a run that was stopped; removed"))
+    workspace.check()
     writers = _RunWriters(workspace, run_id, options, summary)
     try:
         work = partial(read_and_segment, max_chars=options.max_chars)
@@ -268,12 +303,11 @@ def ingest(paths: Iterable[Path], *, workspace: Workspace, options: IngestOption
                         summary.skipped.append(Notice(outcome.where, outcome.kind, outcome.message))
                     else:
                         writers.accept(outcome, batch)
+        writers.close()
     except BaseException:
-        for writer in writers.all:
-            writer.abort()
+        writers.abort()
         raise
     finally:
         _start_worker(None)  # with workers=1 the pre-labeller was built here; do not keep it
-    writers.close()
     summary.outputs.append(str(workspace.write_report(f"ingest-{run_id}", summary.to_report())))
     return summary

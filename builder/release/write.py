@@ -150,10 +150,17 @@ def _manifest(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions, pr
     }
 
 
+#: A release folder's mode: rwxr-xr-x, like any folder `mkdir` makes under the usual umask 022.
+_FOLDER_MODE = 0o755
+
+
 def _read_only(folder: Path) -> None:
+    """Files read-only for everyone (0444), folders readable by everyone (0755)."""
     for path in folder.rglob("*"):
         if path.is_file():
             path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        elif path.is_dir():
+            path.chmod(_FOLDER_MODE)
 
 
 def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions, *,
@@ -174,6 +181,7 @@ def make_release(inputs: ReleaseInputs, schema: Schema, options: ReleaseOptions,
                          pa.array(sorted(inputs.excluded), pa.string()), articles)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{options.version}-", dir=target.parent))
+    staging.chmod(_FOLDER_MODE)  # mkdtemp makes it 0700; a release is for everyone to read
     pool = _planner()
     try:
         planning = pool.submit(_plan, inputs, options, pins)

@@ -8,6 +8,7 @@
   labelstudio/                    project.json, server.json, server/ (embedded server data),
                                   snapshots/ (raw exports), annotations.parquet, final.parquet
   runs/<name>.json                run reports
+  .lock                           the writer lock (who holds it: pid, command, start time)
 ```
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,16 @@ from uuid import uuid4
 
 from builder.core.labels import SentenceLabels
 from builder.core.records import Sentence, short_hash
-from builder.workspace.parts import atomic_write_json, count_rows, iter_parquet
+from builder.workspace.lock import Lock, workspace_lock
+from builder.workspace.parts import (
+    DamagedPart,
+    atomic_write_json,
+    count_rows,
+    iter_parquet,
+    leftovers,
+    open_part,
+    parts,
+)
 from builder.workspace.tables import prelabel_from_row, sentence_from_row
 
 PRELABELLER_FILE = "prelabeller.json"
@@ -39,6 +50,42 @@ class Workspace:
         self.prelabels_root = root / "prelabels"
         self.runs_dir = root / "runs"
         self.labelstudio_dir = root / "labelstudio"
+
+    # --- one writer at a time, and checks ------------------------------------------------
+
+    def lock(self, command: str, *, wait: float = 0.0) -> AbstractContextManager[Lock]:
+        """Hold the workspace's writer lock (`with workspace.lock("ingest") as held:`); raises
+        WorkspaceBusy naming the holder when another command has it."""
+        return workspace_lock(self.root, command, wait=wait)
+
+    def part_folders(self) -> list[Path]:
+        """Every folder of Parquet parts: articles, sentences and each pre-label folder."""
+        prelabels = sorted(p for p in self.prelabels_root.iterdir() if p.is_dir()) if self.prelabels_root.is_dir() else []
+        return [self.articles_dir, self.sentences_dir, *prelabels]
+
+    def clean_leftovers(self) -> list[Path]:
+        """Remove the unfinished parts a killed run left behind; call it holding the lock."""
+        removed = [tmp for folder in self.part_folders() for tmp in leftovers(folder)]
+        for tmp in removed:
+            tmp.unlink(missing_ok=True)
+        return removed
+
+    def check(self) -> None:
+        """Raise DamagedPart, naming the file and what to do, if a part's footer cannot be read or a
+        run's sentences part has lost its articles part (or the other way round)."""
+        for folder in self.part_folders():
+            for part in parts(folder):
+                open_part(part)
+        articles = {p.name for p in parts(self.articles_dir)}
+        sentences = {p.name for p in parts(self.sentences_dir)}
+        for name in sorted(sentences - articles):
+            raise DamagedPart(self.sentences_dir / name, f"its articles part {self.articles_dir / name} is missing",
+                              "put the articles part back, or move this sentences part (and the pre-label parts "
+                              "of the same name) out of the workspace and ingest those files again")
+        for name in sorted(articles - sentences):
+            raise DamagedPart(self.articles_dir / name, f"its sentences part {self.sentences_dir / name} is missing",
+                              "put the sentences part back, or move this articles part out of the workspace and "
+                              "ingest those files again")
 
     # --- Label Studio side -------------------------------------------------------------
 

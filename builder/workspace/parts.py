@@ -43,8 +43,10 @@ def atomic_write(path: Path, data: str | bytes) -> Path:
 
 
 def atomic_write_json(path: Path, value: Any) -> Path:
-    """Write JSON (UTF-8, indented, newline-terminated) to `path` atomically."""
-    return atomic_write(path, json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    """Write JSON (UTF-8, indented, newline-terminated) to `path` atomically; a lone surrogate
+    (from a file name that is not UTF-8) is written escaped, never refused."""
+    text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return atomic_write(path, text.encode("utf-8", errors="backslashreplace"))
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> Path:
@@ -54,20 +56,70 @@ def atomic_write_table(path: Path, table: pa.Table) -> Path:
     return path
 
 
+class DamagedPart(RuntimeError):
+    """A workspace file that cannot be read; the message names it and says what to do."""
+
+    def __init__(self, path: Path, problem: str, advice: str = "") -> None:
+        self.path = path
+        self.problem = problem
+        advice = advice or ("restore it from a backup, or move it out of the workspace and run "
+                            "`builder ingest` (or `builder prelabel`) again for what it held")
+        super().__init__(f"{path} is damaged ({problem}); {advice}")
+
+
+def _problem(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:200]
+
+
 def parts(directory: Path) -> list[Path]:
     """The finished Parquet parts of a table, oldest first."""
     return sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
 
 
+def open_part(part: Path) -> pq.ParquetFile:
+    """Open one Parquet part (its footer is read); a damaged one raises DamagedPart naming it."""
+    try:
+        return pq.ParquetFile(part)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise DamagedPart(part, _problem(error)) from None
+
+
+def read_part(part: Path, columns: list[str] | None = None, schema: pa.Schema | None = None) -> pa.Table:
+    """One whole Parquet part; a damaged one raises DamagedPart naming it."""
+    try:
+        return pq.read_table(part, columns=columns, schema=schema)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise DamagedPart(part, _problem(error)) from None
+
+
 def iter_parquet(directory: Path, columns: list[str] | None = None, batch_rows: int = 4096) -> Iterator[pa.RecordBatch]:
-    """Stream the rows of a directory of Parquet parts as record batches, oldest part first."""
+    """Stream the rows of a directory of Parquet parts as record batches, oldest part first; a
+    damaged part raises DamagedPart naming it."""
     for part in parts(directory):
-        yield from pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=columns)
+        batches = open_part(part).iter_batches(batch_size=batch_rows, columns=columns)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except (pa.ArrowException, OSError, ValueError) as error:
+                raise DamagedPart(part, _problem(error)) from None
+            yield batch
 
 
 def count_rows(directory: Path) -> int:
     """Rows in a table, from the Parquet footers."""
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in parts(directory))
+    return sum(open_part(p).metadata.num_rows for p in parts(directory))
+
+
+#: What a writer leaves beside a part while writing it (see `temporary_path`).
+LEFTOVER_GLOB = ".part-*.parquet.tmp"
+
+
+def leftovers(directory: Path) -> list[Path]:
+    """Unfinished parts in a folder: left by a run that was killed (only safe to remove under the lock)."""
+    return sorted(directory.glob(LEFTOVER_GLOB)) if directory.is_dir() else []
 
 
 class PartWriter:
@@ -83,6 +135,7 @@ class PartWriter:
         self._tables: list[pa.Table] = []
         self._queued = 0
         self._writer: pq.ParquetWriter | None = None
+        self._finished = False
 
     def add(self, row: dict[str, Any]) -> None:
         """Queue a row; a full batch is written out."""
@@ -116,17 +169,35 @@ class PartWriter:
         self._tables = []
         self._queued = 0
 
-    def close(self) -> Path | None:
-        """Write what is queued and move the part into place; None if no row was ever added."""
+    def finish(self) -> bool:
+        """Write what is queued and close the hidden file (the part is not in place yet); False if
+        no row was ever added."""
         self._flush()
         if self._writer is None:
-            return None
+            return False
         self._writer.close()
+        self._writer = None
+        self._finished = True
+        return True
+
+    def commit(self) -> Path | None:
+        """Move a finished part into place (one rename)."""
+        if not self._finished:
+            return None
         os.replace(self._tmp, self.path)
+        self._finished = False
         return self.path
+
+    def close(self) -> Path | None:
+        """Write what is queued and move the part into place; None if no row was ever added."""
+        return self.commit() if self.finish() else None
 
     def abort(self) -> None:
         """Drop the part being written."""
         if self._writer is not None:
-            self._writer.close()
+            try:
+                self._writer.close()
+            except OSError:
+                pass  # the disk may be full: the file is dropped anyway
+            self._writer = None
         self._tmp.unlink(missing_ok=True)

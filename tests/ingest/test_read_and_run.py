@@ -113,7 +113,14 @@ def test_single_ten_megabyte_line(tmp_path: Path) -> None:
     assert path.stat().st_size > 10_000_000
     error = only(list(read_file(path)))
     assert isinstance(error, InputError) and error.kind == "too_long"
-    assert "10,500,000 characters is more than the 500,000" in str(error)
+    assert "10,500,000 bytes is more than an article of at most 500,000 characters can take; not read" in str(error)
+
+
+def test_page_a_little_too_long_is_measured_in_characters(tmp_path: Path) -> None:
+    path = write(tmp_path / "long.txt", ("kata " * 120_000).encode("ascii"))  # 600,000 bytes: read, then refused
+    error = only(list(read_file(path)))
+    assert isinstance(error, InputError) and error.kind == "too_long"
+    assert "600,000 characters is more than the 500,000" in str(error)
 
 
 def test_all_boilerplate_page(tmp_path: Path) -> None:
