@@ -79,11 +79,11 @@ def _create_login(path: Path, credentials: Credentials) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def pick_port(preferred: int | None) -> int | None:
-    """The port `serve` asks for: the one given, else 8080 when free, else None (a free one)."""
-    if preferred is not None:
-        return preferred
-    return None if port_in_use(PREFERRED_PORT) else PREFERRED_PORT
+def pick_port(given: int | None, preferred: int = PREFERRED_PORT) -> int | None:
+    """The port `serve` asks for: the one given, else `preferred` (8080) when free, else None (a free one)."""
+    if given is not None:
+        return given
+    return None if port_in_use(preferred) else preferred
 
 
 @contextmanager
