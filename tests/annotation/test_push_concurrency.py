@@ -64,3 +64,19 @@ def test_two_workspaces_pushing_to_one_title_share_one_project(label_studio, exa
     assert load_project(two).project_id == project_id
     tasks = existing_tasks(ls, project_id)
     assert len(tasks) == 65 and all(len(ids) == 1 for ids in tasks.values())
+
+
+def test_a_remembered_project_deleted_on_the_server_is_made_again(label_studio, examples_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    from annotation.push import PushOptions, push_workspace
+
+    ws = Workspace(tmp_path / f"gone-{uuid4().hex[:8]}")
+    ingest([examples_dir / "okezone-kazakhstan.txt"], workspace=ws)
+    ls = connect(label_studio.url, label_studio.token)
+    title = f"gone {uuid4().hex[:8]}"
+    first, _ = push_workspace(ws, ls, url=label_studio.url, title=title, schema=load_schema(), options=PushOptions())
+    ls.projects.delete(id=first.project_id)
+    again, summary = push_workspace(ws, ls, url=label_studio.url, title=title, schema=load_schema(),
+                                    options=PushOptions())
+    assert again.project_id != first.project_id and load_project(ws) == again
+    assert summary.created == ws.count_sentences() and projects_titled(ls, title) == [again.project_id]
