@@ -80,16 +80,16 @@ def label_studio(ws: Workspace, url: str | None, start_server: bool) -> Iterator
             check_access(ls, url)
             yield ls, url
             return
-        if start_server:
+        state = server_state(ws)
+        if state.stale:
+            _note(state.stale)
+        if start_server and state.running is None:
             with ExitStack() as stack:
                 with console.status("Starting the embedded Label Studio (the first time installs it: minutes)..."):
                     server = stack.enter_context(embedded_server(ws))
                 yield connect(server.url, server.token), server.url
             return
-        state = server_state(ws)
-        if state.stale:
-            _note(state.stale)
-        if state.running is not None:
+        if state.running is not None:  # with --start-server too: never two servers on one data folder
             ls = connect(state.running.url, state.running.token)
             check_access(ls, state.running.url)
             yield ls, state.running.url

@@ -140,6 +140,10 @@ def test_demo_closing_hint_works_as_printed(examples_dir: Path, tmp_path: Path) 
         ls = connect(served.url, served.token)
         (task, _), = accept_predictions(ls, load_project(ws).project_id, 1)
         builder("pull", "--workspace", str(ws.root))
+        starts = (ws.server_data_dir / "label-studio.log").read_text().count("starting on")
+        builder("pull", "--workspace", str(ws.root), "--start-server")  # uses the running server, starts none
+        assert (ws.server_data_dir / "label-studio.log").read_text().count("starting on") == starts
+        assert running_server(ws) == served
         made = builder("release", "--workspace", str(ws.root), "--releases-dir", str(releases), "--bump", "minor")
     finally:
         serve.send_signal(signal.SIGTERM)
