@@ -3,25 +3,42 @@
 Push is idempotent: it lists the tasks the project has (by `data.sentence_id`) and imports
 only the missing ones. The SDK's automatic retries are off: an import whose answer was lost
 may have been saved, so after any failure the project is listed again before anything is
-re-sent. Pull keeps the raw export as an immutable snapshot before it parses it.
+re-sent. Two pushes at once take turns (a lock per workspace and one per server and project
+title), so the project is made once and no task twice.
+
+Pull keeps the raw export as an immutable snapshot before it parses it. An export is the
+project's whole state, so it replaces the workspace's annotations: an annotation or task
+deleted in Label Studio is no longer gold (the snapshots still hold it, and the pull says
+how many were withdrawn).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from annotation.export import ExportError, ParsedExport, parse_export
+from annotation.install import cache_root
 from annotation.labelconfig import labelling_config
 from annotation.merge import merge
 from annotation.offsets import CODEPOINT, check_units
 from builder.core.schema import Schema
-from builder.workspace.human import ACCEPTED, Annotation, AnnotationStore, FinalLabels
+from builder.workspace.human import (
+    ACCEPTED,
+    AnnotationStore,
+    FinalLabels,
+    withdrawn_annotations,
+)
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import atomic_write_json
 
@@ -34,11 +51,53 @@ class LabelStudioUnavailable(RuntimeError):
     """The server did not answer; what was done so far is safe, and running again continues."""
 
 
+class LabelStudioRefused(RuntimeError):
+    """The server answered but refused the request (wrong URL or API key, or not a Label Studio)."""
+
+
+def check_url(url: str) -> str:
+    """The URL without a trailing slash, or ValueError saying what a Label Studio URL looks like."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not a Label Studio URL: give the whole address with http:// or https://, "
+                         "e.g. http://localhost:8080")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ValueError(f"{url!r} has a port that is not a number; e.g. http://localhost:8080") from None
+    return url.strip().rstrip("/")
+
+
 def connect(url: str, api_key: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]
     """An SDK client that never resends a request by itself (see the module docstring)."""
     from label_studio_sdk import LabelStudio
 
     return LabelStudio(base_url=url.rstrip("/"), api_key=api_key, max_retries=0, timeout=timeout)
+
+
+def check_access(ls: Any, url: str, timeout: float = 20.0) -> str:
+    """Ask the server who the key belongs to; the e-mail, or an error naming the URL and what to do."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        user = ls.users.whoami(request_options={"timeout_in_seconds": timeout})
+    except _network_errors() as error:
+        raise LabelStudioUnavailable(
+            f"Label Studio at {url} did not answer ({type(error).__name__}: {error or 'no answer'}); start it "
+            "(`builder serve`) or check the URL"
+        ) from None
+    except ApiError as error:
+        if error.status_code in (401, 403):
+            raise LabelStudioRefused(
+                f"Label Studio at {url} refused the API key (HTTP {error.status_code}); copy the key from "
+                "Account & Settings → Access Token (legacy tokens must be enabled in Organization settings)"
+            ) from None
+        raise LabelStudioRefused(f"{url} answered HTTP {error.status_code} to /api/current-user/whoami; "
+                                 "is it a Label Studio server?") from None
+    except ValueError as error:  # an answer that is not Label Studio's JSON
+        raise LabelStudioRefused(f"{url} did not answer as Label Studio does ({type(error).__name__}); "
+                                 "is it a Label Studio server?") from None
+    return str(getattr(user, "email", "") or "")
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:
@@ -86,21 +145,84 @@ def save_project(workspace: Workspace, ref: ProjectRef) -> None:
     atomic_write_json(workspace.project_file, ref.__dict__)
 
 
+@contextlib.contextmanager
+def _flock(path: Path, what: str, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+    """Hold an exclusive lock on `path`; if another process holds it, say who (on_wait) and wait."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            if on_wait is not None:
+                on_wait(f"waiting for {holder} to finish ({what}, lock {path})")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def workspace_lock(workspace: Workspace, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One push or pull of a workspace at a time (the others wait)."""
+    with _flock(workspace.labelstudio_dir / ".push-pull.lock", f"a push or pull of {workspace.root}", on_wait):
+        yield
+
+
+@contextlib.contextmanager
+def project_lock(url: str, title: str, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One push at a time into a project (server URL and title) from this machine, whichever workspace."""
+    key = hashlib.sha256(f"{url.rstrip('/')}\x1f{title}".encode()).hexdigest()[:16]
+    with _flock(cache_root() / "locks" / f"push-{key}.lock", f"a push to {title!r} at {url}", on_wait):
+        yield
+
+
+def _project_exists(ls: Any, project_id: int) -> Any:
+    """The project, or None if the server has no project of that id any more."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        return _call(ls.projects.get, id=project_id)
+    except ApiError as error:
+        if error.status_code == 404:
+            return None
+        raise
+
+
 def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schema: Schema,
                    offset_units: str = CODEPOINT) -> ProjectRef:
-    """The workspace's project on this server: remembered, found by title, or created from the schema."""
+    """The workspace's project on this server: remembered, found by title, or created from the schema.
+
+    Call it under project_lock (push_workspace does), so two pushes never make two projects.
+    Of several projects with the title (made by older versions racing), the oldest is used.
+    """
     check_units(offset_units)
     config = labelling_config(schema)
     remembered = load_project(workspace)
-    project_id = None
+    project = None
     if remembered is not None and remembered.url == url.rstrip("/"):
-        project_id = remembered.project_id
-    else:
-        project_id = next((p.id for p in ls.projects.list() if p.title == title), None)
-    if project_id is None:
+        project = _project_exists(ls, remembered.project_id)
+        if project is None:
+            log.warning("project %d at %s was deleted; looking for %r or making it again",
+                        remembered.project_id, url, title)
+    if project is None:
+        same_title = sorted(p.id for p in ls.projects.list() if p.title == title)
+        if len(same_title) > 1:
+            log.warning("%d projects are titled %r at %s (ids %s); using the oldest, %d",
+                        len(same_title), title, url, same_title, same_title[0])
+        project = _project_exists(ls, same_title[0]) if same_title else None
+    if project is None:
         project_id = ls.projects.create(title=title, label_config=config).id
     else:
-        project = ls.projects.get(id=project_id)
+        project_id = project.id
         if project.label_config != config:
             ls.projects.update(id=project_id, label_config=config)
     ref = ProjectRef(url.rstrip("/"), int(project_id), title, offset_units)
@@ -206,32 +328,29 @@ class PullSummary:
     skipped: int = 0
     drafts_ignored: int = 0
     superseded: int = 0
+    withdrawn: list[str] = field(default_factory=list)  # annotations earlier pulls had that the export has not
+    no_longer_accepted: int = 0  # sentences accepted before this pull and not now
     snapped: list[str] = field(default_factory=list)
     accepted: int = 0
     review: list[str] = field(default_factory=list)
     annotators: dict[str, int] = field(default_factory=dict)
 
 
-def combine(stored: Iterable[Annotation], new: Iterable[Annotation]) -> list[Annotation]:
-    """Every annotator's newest annotation per sentence across all pulls; nothing pulled before is dropped."""
-    newest: dict[tuple[str, str], Annotation] = {}
-    for annotation in (*stored, *new):
-        key = (annotation.sentence_id, annotation.annotator)
-        current = newest.get(key)
-        if current is None or (annotation.updated_at, annotation.annotation_id) >= (
-            current.updated_at, current.annotation_id
-        ):
-            newest[key] = annotation
-    return list(newest.values())
-
-
 def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schema, units: str = CODEPOINT,
-                 adjudicator: str | None = None) -> PullSummary:
-    """Keep a raw export as a snapshot, parse and check it, and update annotations and merged labels.
+                 adjudicator: str | None = None, on_wait: Callable[[str], None] | None = None) -> PullSummary:
+    """Keep a raw export as a snapshot, parse and check it, and replace the annotations and merged labels.
 
+    The export is the project's whole state (Label Studio keeps each annotator's latest work),
+    so an annotation or task deleted there is withdrawn here; earlier snapshots keep it.
     From a server the snapshot is kept even if parsing fails (it is what the server said);
     from a file, a malformed or foreign export is refused before anything is written.
     """
+    with workspace_lock(workspace, on_wait):
+        return _apply_export(workspace, raw, origin=origin, schema=schema, units=units, adjudicator=adjudicator)
+
+
+def _apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schema, units: str,
+                  adjudicator: str | None) -> PullSummary:
     store = AnnotationStore.of(workspace)
     snapshot = store.save_snapshot(raw, origin) if origin == "server" else None
     try:
@@ -241,7 +360,9 @@ def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schem
     parsed: ParsedExport = parse_export(export, schema, units)
     if snapshot is None:
         snapshot = store.save_snapshot(raw, origin)
-    annotations = combine(store.read_annotations(), parsed.annotations)
+    annotations = parsed.annotations
+    withdrawn = withdrawn_annotations(store.read_annotations(), annotations)
+    accepted_before = {f.sentence_id for f in store.iter_final() if f.status == ACCEPTED}
     finals: list[FinalLabels] = merge(annotations, adjudicator)
     store.write_annotations(annotations)
     store.write_final(finals)
@@ -249,6 +370,9 @@ def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schem
         snapshot=str(snapshot), tasks=parsed.tasks, annotations=sum(not a.skipped for a in parsed.annotations),
         skipped=sum(a.skipped for a in parsed.annotations), drafts_ignored=parsed.drafts_ignored,
         superseded=parsed.superseded,
+        withdrawn=[f"task {a.task_id} (sentence {a.sentence_id}, annotator {a.annotator}, annotation "
+                   f"{a.annotation_id}) is no longer in Label Studio" for a in withdrawn],
+        no_longer_accepted=len(accepted_before - {f.sentence_id for f in finals if f.status == ACCEPTED}),
         snapped=[f"task {s.task_id} (sentence {s.sentence_id}, annotator {s.annotator}): {s.before!r} → {s.after!r}"
                  for s in parsed.snapped],
         accepted=sum(f.status == ACCEPTED for f in finals),

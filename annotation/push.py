@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotation.client import ProjectRef, PushSummary, ensure_project, push_tasks
+from annotation.client import (
+    ProjectRef,
+    PushSummary,
+    ensure_project,
+    project_lock,
+    push_tasks,
+    workspace_lock,
+)
 from annotation.offsets import CODEPOINT, check_units
 from annotation.tasks import build_tasks
 from builder.core.labels import labeller_name
@@ -25,6 +32,7 @@ class PushOptions:
     offset_units: str = CODEPOINT
     batch_size: int = 250
     on_batch: Callable[[int], None] | None = None
+    on_wait: Callable[[str], None] | None = None  # told when another push holds the lock
 
     def __post_init__(self) -> None:
         check_units(self.offset_units)
@@ -48,12 +56,17 @@ def write_tasks_file(workspace: Workspace, path: Path, options: PushOptions) -> 
 
 def push_workspace(workspace: Workspace, ls: Any, *, url: str, title: str, schema: Schema,
                    options: PushOptions) -> tuple[ProjectRef, PushSummary]:
-    """Send the sentences not in the workspace's project yet; remember the project and what was sent."""
-    ref = ensure_project(ls, workspace, url=url, title=title, schema=schema, offset_units=options.offset_units)
-    summary = push_tasks(ls, ref.project_id, workspace_tasks(workspace, options), batch_size=options.batch_size,
-                         on_batch=options.on_batch)
-    workspace.write_report(PUSH_REPORT, {"url": url, "project_id": ref.project_id,
-                                         "tasks_in_project": summary.created + summary.already_there,
-                                         "created": summary.created,
-                                         "duplicates_on_server": summary.duplicates_on_server})
+    """Send the sentences not in the workspace's project yet; remember the project and what was sent.
+
+    Holds the workspace's and the project's locks throughout: a second push waits, then finds
+    the project and every task the first one made.
+    """
+    with workspace_lock(workspace, options.on_wait), project_lock(url, title, options.on_wait):
+        ref = ensure_project(ls, workspace, url=url, title=title, schema=schema, offset_units=options.offset_units)
+        summary = push_tasks(ls, ref.project_id, workspace_tasks(workspace, options),
+                             batch_size=options.batch_size, on_batch=options.on_batch)
+        workspace.write_report(PUSH_REPORT, {"url": url, "project_id": ref.project_id,
+                                             "tasks_in_project": summary.created + summary.already_there,
+                                             "created": summary.created,
+                                             "duplicates_on_server": summary.duplicates_on_server})
     return ref, summary

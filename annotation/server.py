@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
 import hashlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
+import sqlite3
+import string
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -34,19 +39,36 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 LOG_NAME = "label-studio.log"
 DB_NAME = "label_studio.sqlite3"
+TEMPLATE_NAME = "base"  # templates/<name>/: a migrated data dir with throwaway credentials
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]{6,40}")
 # Only these variables of ours reach Label Studio: it reads plain USERNAME, PASSWORD, HOST,
 # PORT, DEBUG, CI, ... (label_studio/core/utils/params.py get_env), so we pass no others.
 _PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SYSTEMROOT")
+#: Telemetry is off unless the user sets one of these (plain, LABEL_STUDIO_ or HEARTEX_ prefixed, as
+#: label_studio/core/utils/params.py get_env reads them): Sentry error reports of the server
+#: (core/settings/label_studio.py has a built-in DSN) and of the browser, usage analytics, version check.
+TELEMETRY_OFF = {
+    "SENTRY_DSN": "",
+    "FRONTEND_SENTRY_DSN": "",
+    "COLLECT_ANALYTICS": "false",
+    "LATEST_VERSION_CHECK": "false",
+}
+_OPT_IN = (*TELEMETRY_OFF, "SENTRY_RATE", "SENTRY_ENVIRONMENT", "FRONTEND_SENTRY_RATE",
+           "FRONTEND_SENTRY_ENVIRONMENT")
+_OPT_IN_PREFIXES = ("", "LABEL_STUDIO_", "HEARTEX_")
+ADMIN_USERNAME = "admin@example.com"
+#: Files of a data dir that are never copied from a template: `.env` holds Django's SECRET_KEY (it
+#: signs sessions and JWTs), so every data dir makes its own on first start.
+_NOT_COPIED = (LOG_NAME, ".env")
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """The login and API token of the first (admin) user of an embedded Label Studio."""
 
-    username: str = "admin@example.com"
-    password: str = "ndb-local-password"
-    token: str = "ndblocaltoken0123456789abcdef0123456789"
+    username: str
+    password: str = field(repr=False)
+    token: str = field(repr=False)
 
     def __post_init__(self) -> None:
         if "@" not in self.username or any(c.isspace() for c in self.username):
@@ -62,10 +84,62 @@ class Credentials:
                 "letters or digits: Label Studio ignores shorter ones and cannot store longer ones."
             )
 
-    def fingerprint(self) -> str:
-        """A short hash naming the data templates made with these credentials."""
-        joined = "\x1f".join((self.username, self.password, self.token))
-        return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:12]
+    @classmethod
+    def generate(cls, username: str = ADMIN_USERNAME) -> Credentials:
+        """New random credentials: a 24-character password and a 40-hex-digit token (`secrets`)."""
+        return cls(username, secrets.token_urlsafe(18), secrets.token_hex(20))
+
+
+def django_password_hash(password: str, iterations: int = 1_000_000) -> str:
+    """The password as Django's default hasher stores it (pbkdf2_sha256, Django 5.1's iteration count)."""
+    alphabet = string.ascii_letters + string.digits
+    salt = "".join(secrets.choice(alphabet) for _ in range(22))
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), iterations)
+    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode('ascii')}"
+
+
+def set_login(data_dir: Path, credentials: Credentials) -> None:
+    """Give the admin (first superuser) of a stopped server's database these credentials.
+
+    Sets the e-mail, the password hash and the legacy API token, and ends every web session, so
+    a data dir copied from a template answers to its own secrets only.
+    """
+    database = data_dir / DB_NAME
+    if not database.is_file():
+        raise LabelStudioError(f"{database} does not exist; start the server once to make it.")
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db, db:
+        row = db.execute("SELECT id FROM htx_user WHERE is_superuser = 1 ORDER BY id LIMIT 1").fetchone()
+        if row is None:
+            raise LabelStudioError(f"{database} has no admin user; make the data dir with this tool.")
+        user_id = int(row[0])
+        db.execute("UPDATE htx_user SET email = ?, password = ? WHERE id = ?",
+                   (credentials.username, django_password_hash(credentials.password), user_id))
+        db.execute("DELETE FROM authtoken_token WHERE user_id = ?", (user_id,))
+        db.execute("INSERT INTO authtoken_token (key, created, user_id) VALUES (?, datetime('now'), ?)",
+                   (credentials.token, user_id))
+        db.execute("DELETE FROM django_session")
+
+
+def admin_token(data_dir: Path) -> str | None:
+    """The legacy API token the admin of a data dir has now (None without a database)."""
+    database = data_dir / DB_NAME
+    if not database.is_file():
+        return None
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as db:
+        row = db.execute("SELECT t.key FROM authtoken_token t JOIN htx_user u ON u.id = t.user_id "
+                         "WHERE u.is_superuser = 1 ORDER BY u.id LIMIT 1").fetchone()
+    return None if row is None else str(row[0])
+
+
+def telemetry_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Telemetry settings for the server: off, except what the user set in their own environment."""
+    environ = os.environ if environ is None else environ
+    chosen = dict(TELEMETRY_OFF)
+    for name in _OPT_IN:
+        for prefix in _OPT_IN_PREFIXES:
+            if prefix + name in environ:
+                chosen[prefix + name] = environ[prefix + name]
+    return chosen
 
 
 def free_port() -> int:
@@ -82,7 +156,7 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def _listener_is_process(port: int, pid: int) -> bool | None:
+def listener_is_process(port: int, pid: int) -> bool | None:
     """Whether the socket listening on 127.0.0.1:port belongs to `pid`; None where /proc cannot tell."""
     tcp = Path("/proc/net/tcp")
     if not tcp.is_file():
@@ -100,30 +174,46 @@ def _listener_is_process(port: int, pid: int) -> bool | None:
     return bool(inodes & links)
 
 
-def copy_data_dir(template: Path, data_dir: Path) -> None:
-    """Fill an empty or missing `data_dir` with a copy of a migrated template data directory."""
+def copy_data_dir(template: Path, data_dir: Path, credentials: Credentials) -> None:
+    """Fill an empty or missing `data_dir` with a copy of a migrated template, answering to `credentials`.
+
+    The copy gets its own admin password and token (set_login) and no SECRET_KEY, and only its
+    owner may read it (the database holds the token).
+    """
     if not (template / DB_NAME).is_file():
         raise LabelStudioError(f"{template} has no {DB_NAME}; make it with ensure_template().")
     if data_dir.exists() and any(data_dir.iterdir()):
         raise LabelStudioError(f"{data_dir} is not empty; copy the template only into a new directory.")
-    shutil.copytree(template, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(LOG_NAME))
+    building = data_dir.with_name(f".{data_dir.name}.copying")
+    shutil.rmtree(building, ignore_errors=True)
+    shutil.copytree(template, building, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    building.chmod(0o700)
+    (building / DB_NAME).chmod(0o600)
+    set_login(building, credentials)
+    if data_dir.exists():
+        data_dir.rmdir()
+    building.rename(data_dir)
 
 
-def ensure_template(credentials: Credentials = Credentials(), version: str = DEFAULT_VERSION) -> Path:
-    """A migrated data dir for these credentials, made once per version (~40 s) and cached for copying."""
+def ensure_template(version: str = DEFAULT_VERSION) -> Path:
+    """A migrated data dir, made once per version (~40 s) and cached for copying; see copy_data_dir.
+
+    It is made with throwaway random credentials: every copy is given its own.
+    """
     templates = version_dir(version) / "templates"
-    template = templates / credentials.fingerprint()
+    template = templates / TEMPLATE_NAME
     if (template / DB_NAME).is_file():
         return template
     with file_lock(templates / ".build.lock"):
         if (template / DB_NAME).is_file():
             return template
-        building = templates / f".building-{credentials.fingerprint()}"
+        building = templates / f".building-{TEMPLATE_NAME}"
         shutil.rmtree(building, ignore_errors=True)
         log.info("Making a migrated Label Studio data template at %s", template)
-        with LabelStudioServer(building, credentials=credentials, version=version):
+        with LabelStudioServer(building, credentials=Credentials.generate(), version=version):
             pass
-        (building / LOG_NAME).unlink(missing_ok=True)
+        for name in _NOT_COPIED:
+            (building / name).unlink(missing_ok=True)
         building.rename(template)
     return template
 
@@ -144,7 +234,7 @@ class LabelStudioServer:
 
     data_dir: Path
     port: int | None = None
-    credentials: Credentials = field(default_factory=Credentials)
+    credentials: Credentials = field(default_factory=Credentials.generate)
     version: str = DEFAULT_VERSION
     template: Path | None = None
     start_timeout: float = 180.0
@@ -194,8 +284,8 @@ class LabelStudioServer:
             raise LabelStudioError(f"Label Studio at {self.url} is already running (pid {self._process.pid}).")
         executable = ensure_installed(self.version)
         if self.template is not None and not (self.data_dir / DB_NAME).exists():
-            copy_data_dir(self.template, self.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+            copy_data_dir(self.template, self.data_dir, self.credentials)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.port is not None:
             if port_in_use(self.port):
                 raise LabelStudioError(
@@ -223,10 +313,9 @@ class LabelStudioServer:
             LABEL_STUDIO_USER_TOKEN=self.credentials.token,
             # Honoured only when the organisation is created, i.e. on the first start of a data dir.
             LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
-            LATEST_VERSION_CHECK="false",
-            COLLECT_ANALYTICS="false",
             PYTHONUNBUFFERED="1",
         )
+        env.update(telemetry_environment())
         return env
 
     def _start_on(self, executable: Path, port: int) -> None:
@@ -273,8 +362,8 @@ class LabelStudioServer:
                     f"Label Studio exited with code {code} while starting on {HOST}:{port} "
                     f"(data dir {self.data_dir}). Last lines of {self.log_path}:\n{last_lines}"
                 )
-            if _health_ok(port):
-                if _listener_is_process(port, process.pid) is False:
+            if health_ok(port):
+                if listener_is_process(port, process.pid) is False:
                     raise LabelStudioError(
                         f"Another process answers on {HOST}:{port}, not the Label Studio we started "
                         f"(pid {process.pid}); stop it or use another port."
@@ -332,7 +421,7 @@ class _PortTaken(LabelStudioError):
     """Another process bound the port we picked before Label Studio did."""
 
 
-def _health_ok(port: int) -> bool:
+def health_ok(port: int) -> bool:
     """Whether GET /health on 127.0.0.1:port answers 200."""
     try:
         with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=2) as response:

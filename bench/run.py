@@ -282,8 +282,8 @@ def child_push(work: Path, count: int, batch_size: int) -> dict[str, Any]:
                   {"id": "e0", "from_name": "entities", "to_name": "text", "type": "labels",
                    "value": {"start": len(f"Kalimat nomor {i} tentang "), "end": len(f"Kalimat nomor {i} tentang Jakarta"),
                              "text": "Jakarta", "labels": ["LOC"]}}]}]} for i in range(count)]
-    credentials = Credentials()
-    with LabelStudioServer(work / "ls", credentials=credentials, template=ensure_template(credentials)) as server:
+    credentials = Credentials.generate()
+    with LabelStudioServer(work / "ls", credentials=credentials, template=ensure_template()) as server:
         ls = connect(server.url, server.token)
         bare_project = ls.projects.create(title="bare", label_config=_config(schema)).id
         started = time.perf_counter()

@@ -17,14 +17,14 @@ from annotation.server import Credentials, LabelStudioServer, ensure_template
 
 @pytest.fixture(scope="session")
 def label_studio_credentials() -> Credentials:
-    """The admin login and API token of every test server."""
-    return Credentials()
+    """The admin login and API token of the session's server (random, as every workspace's are)."""
+    return Credentials.generate()
 
 
 @pytest.fixture(scope="session")
-def label_studio_template(label_studio_credentials: Credentials) -> Path:
+def label_studio_template() -> Path:
     """A migrated data dir to copy, so a test that needs its own server starts it in seconds."""
-    return ensure_template(label_studio_credentials)
+    return ensure_template()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""The Label Studio commands: serve, push, pull and label-config."""
+"""The Label Studio commands: serve, push, pull and label-config.
+
+Every failure a user can cause (a wrong URL or key, a server that does not answer, a missing
+file or folder, a bad schema) ends in one line naming the URL or file and what to do.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -16,70 +20,134 @@ from rich.table import Table
 from annotation.client import (
     KEY_ENV,
     URL_ENV,
+    LabelStudioRefused,
     LabelStudioUnavailable,
     ProjectRef,
     apply_export,
+    check_access,
+    check_url,
     connect,
     download_export,
     load_project,
 )
 from annotation.export import ExportError
+from annotation.install import LabelStudioError
 from annotation.offsets import CODEPOINT, UNITS
-from builder.cli.common import WorkspaceOption, console, fail, progress
+from builder.cli.common import WorkspaceOption, console, err, fail, progress
 from builder.workspace.layout import Workspace
+
+if TYPE_CHECKING:
+    from builder.core.schema import Schema
+
+
+def _note(message: str) -> None:
+    err.print(f"[yellow]note:[/yellow] {message}", soft_wrap=True, highlight=False)
+
+
+def _schema(path: Path | None) -> Schema:
+    """The label schema, or a one-line error naming the file."""
+    from builder.core.schema import load_schema
+
+    try:
+        return load_schema(path)
+    except FileNotFoundError:
+        raise fail(f"[red]Schema file {path} does not exist[/red]; give an existing TOML file with --schema, "
+                   "or leave --schema out to use the packaged schema.", 2) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"[red]Cannot read the schema file {path}[/red] ({type(error).__name__}: {error}).", 2) from None
+    except ValueError as error:  # SchemaError names the file and the value
+        raise fail(f"[red]{error}[/red]", 2) from None
 
 
 @contextmanager
 def label_studio(ws: Workspace, url: str | None, start_server: bool) -> Iterator[tuple[Any, str]]:
-    """A client and URL: --url/LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY, a running `builder serve`,
+    """A checked client and URL: --url/LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY, a running `builder serve`,
     or (with --start-server) an embedded server started for this command."""
-    from annotation.embedded import embedded_server, running_server
+    from annotation.embedded import embedded_server, server_state
 
     url = url or os.environ.get(URL_ENV)
-    if url:
-        key = os.environ.get(KEY_ENV)
-        if not key:
-            raise fail(f"[red]{KEY_ENV} is not set.[/red] Put the API key of {url} in it "
-                       "(Label Studio → Account & Settings → Access Token); it is never printed or saved.", 2)
-        yield connect(url, key), url
-        return
-    if start_server:
-        with ExitStack() as stack:
-            with console.status("Starting the embedded Label Studio (the first time installs it: minutes)..."):
-                server = stack.enter_context(embedded_server(ws))
-            yield connect(server.url, server.token), server.url
-        return
-    running = running_server(ws)
-    if running is not None:
-        yield connect(running.url, running.token), running.url
-        return
+    try:
+        if url:
+            try:
+                url = check_url(url)
+            except ValueError as error:
+                raise fail(f"[red]--url / {URL_ENV}: {error}[/red]", 2) from None
+            key = os.environ.get(KEY_ENV)
+            if not key:
+                raise fail(f"[red]{KEY_ENV} is not set.[/red] Put the API key of {url} in it "
+                           "(Label Studio → Account & Settings → Access Token); it is never printed or saved.", 2)
+            ls = connect(url, key)
+            check_access(ls, url)
+            yield ls, url
+            return
+        state = server_state(ws)
+        if state.stale:
+            _note(state.stale)
+        if start_server and state.running is None:
+            with ExitStack() as stack:
+                with console.status("Starting the embedded Label Studio (the first time installs it: minutes)..."):
+                    server = stack.enter_context(embedded_server(ws))
+                yield connect(server.url, server.token), server.url
+            return
+        if state.running is not None:  # with --start-server too: never two servers on one data folder
+            ls = connect(state.running.url, state.running.token)
+            check_access(ls, state.running.url)
+            yield ls, state.running.url
+            return
+    except (LabelStudioUnavailable, LabelStudioRefused, LabelStudioError) as error:
+        raise fail(f"[red]{error}[/red]") from None
     raise fail(f"[red]No Label Studio to talk to.[/red] Run `builder serve --workspace {ws.root}` in another "
                f"terminal, add --start-server, or give --url (or {URL_ENV}) with {KEY_ENV}.", 2)
 
 
+def _api_error(url: str, error: Exception) -> typer.Exit:
+    """A refused API request (HTTP 4xx) as one line."""
+    code = getattr(error, "status_code", None)
+    body = str(getattr(error, "body", "") or "")[:200]
+    return fail(f"[red]Label Studio at {url} refused a request (HTTP {code})[/red]: {body}", 1)
+
+
 def serve(
     workspace: WorkspaceOption = Path("workspace"),
-    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).")] = 8080,
+    port: Annotated[int | None, typer.Option(
+        min=1, max=65535, help="Port on 127.0.0.1 (default: 8080 if it is free, else a free one).")] = None,
+    show_login: Annotated[bool, typer.Option(
+        "--show-login", help="Print the admin password and API token (otherwise they are never printed).")] = False,
 ) -> None:
     """Run the embedded Label Studio (own virtualenv, SQLite in the workspace) until Ctrl-C."""
-    from annotation.embedded import announced, embedded_server
-    from annotation.install import LabelStudioError
-    from annotation.server import Credentials
+    from annotation.embedded import (
+        announced,
+        embedded_server,
+        login_file,
+        pick_port,
+        server_state,
+    )
 
     ws = Workspace(workspace)
+    state = server_state(ws)
+    if state.stale:
+        _note(state.stale)
+    if state.running is not None:
+        raise fail(f"[red]Label Studio already runs for {ws.root} at {state.running.url} "
+                   f"(pid {state.running.pid})[/red]; use it, or stop that `builder serve` first.")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stack = ExitStack()
     try:
         with console.status("Starting Label Studio (the first time installs it into its own virtualenv)..."):
-            server = stack.enter_context(embedded_server(ws, port))
+            server = stack.enter_context(embedded_server(ws, pick_port(port)))
     except LabelStudioError as error:
         raise fail(f"[red]{error}[/red]") from None
     with stack, announced(ws, server):
-        credentials = Credentials()
+        credentials = server.credentials
         console.print(f"Label Studio is running at [bold]{server.url}[/bold]")
-        console.print(f"Log in as {credentials.username} / {credentials.password} "
-                      f"(annotators can sign up at {server.url}/user/signup/)", highlight=False)
+        if show_login:
+            console.print(f"Log in as {credentials.username} / {credentials.password}  "
+                          f"(API token {credentials.token})", highlight=False, markup=False)
+        else:
+            console.print(f"Log in as {credentials.username}; `builder serve --show-login` prints the password "
+                          f"(kept in {login_file(ws)}, readable by you only).", highlight=False, markup=False)
+        console.print(f"Annotators can sign up at {server.url}/user/signup/", highlight=False)
         console.print("`builder push` and `builder pull` in another terminal use it. Ctrl-C stops it.")
         try:
             while not stop.wait(1.0):
@@ -100,9 +168,12 @@ def push(
     offset_units: Annotated[str, typer.Option(help=f"How the server counts offsets: {', '.join(UNITS)}.")] = CODEPOINT,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
 ) -> None:
-    """Send sentences (with pre-labels) as tasks; only sentences not in the project yet are sent."""
+    """Send sentences (with pre-labels) as tasks; only sentences not in the project yet are sent.
+
+    Two pushes at once take turns: the second waits and then sends nothing twice."""
+    from label_studio_sdk.core.api_error import ApiError
+
     from annotation.push import PushOptions, push_workspace, write_tasks_file
-    from builder.core.schema import load_schema
 
     ws = Workspace(workspace)
     total = ws.count_sentences()
@@ -110,11 +181,17 @@ def push(
         raise fail(f"[red]No sentences in {ws.root}[/red]; run `builder ingest` first.")
     if offset_units not in UNITS:
         raise fail(f"[red]--offset-units {offset_units!r}[/red]: use {' or '.join(UNITS)}", 2)
-    label_schema = load_schema(schema)
+    label_schema = _schema(schema)
     options = PushOptions(prelabels_dir=prelabels or ws.latest_prelabels(), offset_units=offset_units,
                           batch_size=batch_size)
     if to_file is not None:
-        written = write_tasks_file(ws, to_file, options)
+        if not to_file.parent.is_dir():
+            raise fail(f"[red]--to-file {to_file}: the folder {to_file.parent} does not exist[/red]; "
+                       "create it or write the file elsewhere.", 2)
+        try:
+            written = write_tasks_file(ws, to_file, options)
+        except OSError as error:
+            raise fail(f"[red]Cannot write {to_file}[/red] ({error.strerror or error}); nothing was written.") from None
         console.print(f"wrote {written:,} tasks to {to_file}; import it in Label Studio "
                       "(project → Import) with the config from `builder label-config`.", highlight=False)
         return
@@ -124,11 +201,14 @@ def push(
             with progress() as bar:
                 task = bar.add_task("Pushing", total=total, current="tasks")
                 options = PushOptions(prelabels_dir=options.prelabels_dir, offset_units=offset_units,
-                                      batch_size=batch_size, on_batch=lambda n: bar.update(task, advance=n))
+                                      batch_size=batch_size, on_batch=lambda n: bar.update(task, advance=n),
+                                      on_wait=_note)
                 ref, summary = push_workspace(ws, ls, url=server_url, title=title, schema=label_schema,
                                               options=options)
         except LabelStudioUnavailable as error:
             raise fail(f"[red]{error}[/red]") from None
+        except ApiError as error:
+            raise _api_error(server_url, error) from None
     table = Table(title=f"Push to {server_url} project {ref.project_id}", show_header=False)
     table.add_row("tasks created", f"{summary.created:,}")
     table.add_row("already in the project", f"{summary.already_there:,}")
@@ -147,11 +227,14 @@ def pull(
     offset_units: Annotated[str | None, typer.Option(help="Override the project's offset units.")] = None,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
 ) -> None:
-    """Save the export as a snapshot, then check and merge every annotator's latest work."""
-    from builder.core.schema import load_schema
+    """Save the export as a snapshot, then check and merge every annotator's latest work.
+
+    The export replaces the workspace's human labels: work deleted in Label Studio is withdrawn
+    (the snapshots keep it)."""
+    from label_studio_sdk.core.api_error import ApiError
 
     ws = Workspace(workspace)
-    label_schema = load_schema(schema)
+    label_schema = _schema(schema)
     remembered: ProjectRef | None = load_project(ws)
     units = offset_units or (remembered.offset_units if remembered else CODEPOINT)
     try:
@@ -159,15 +242,21 @@ def pull(
             if not from_file.is_file():
                 raise fail(f"[red]{from_file} is not a file.[/red]", 2)
             summary = apply_export(ws, from_file.read_bytes(), origin="file", schema=label_schema, units=units,
-                                   adjudicator=adjudicator)
+                                   adjudicator=adjudicator, on_wait=_note)
         else:
             if remembered is None:
                 raise fail("[red]This workspace has no Label Studio project yet[/red]; run `builder push` "
                            "first, or pull an export with --from-file.", 2)
-            with label_studio(ws, url, start_server) as (ls, _):
-                raw = download_export(ls, remembered.project_id)
+            with label_studio(ws, url, start_server) as (ls, server_url):
+                try:
+                    raw = download_export(ls, remembered.project_id)
+                except ApiError as error:
+                    if error.status_code == 404:
+                        raise fail(f"[red]Project {remembered.project_id} is not on {server_url}[/red] (deleted, or "
+                                   f"another server); run `builder push` to make it again.") from None
+                    raise _api_error(server_url, error) from None
             summary = apply_export(ws, raw, origin="server", schema=label_schema, units=units,
-                                   adjudicator=adjudicator)
+                                   adjudicator=adjudicator, on_wait=_note)
     except (ExportError, LabelStudioUnavailable) as error:
         raise fail(f"[red]{error}[/red]\nNothing in the workspace's annotations was changed.") from None
     table = Table(title="Pull", show_header=False)
@@ -176,14 +265,20 @@ def pull(
         table.add_row(name.replace("_", " "), f"{getattr(summary, name):,}")
     table.add_row("in review", f"{len(summary.review):,}")
     table.add_row("spans snapped to tokens", f"{len(summary.snapped):,}")
+    table.add_row("withdrawn (deleted in Label Studio)", f"{len(summary.withdrawn):,}")
+    table.add_row("sentences no longer accepted", f"{summary.no_longer_accepted:,}")
     console.print(table)
-    for line in summary.snapped[:20] + summary.review[:20]:
+    for line in summary.snapped[:20] + summary.review[:20] + summary.withdrawn[:20]:
         console.print(line, highlight=False, markup=False)
 
 
 def label_config(schema: Annotated[Path | None, typer.Option(help="Label schema TOML.")] = None) -> None:
     """Print the Label Studio labelling config generated from the schema."""
     from annotation.labelconfig import labelling_config
-    from builder.core.schema import load_schema
 
-    print(labelling_config(load_schema(schema)), end="")
+    label_schema = _schema(schema)
+    try:
+        config = labelling_config(label_schema)
+    except ValueError as error:
+        raise fail(f"[red]{schema or 'the packaged schema'}: {error}[/red]", 2) from None
+    print(config, end="")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from rich.table import Table
 
-from builder.cli.common import WorkspaceOption, console, fail
+from builder.cli.common import WorkspaceOption, console, err, fail
 from builder.workspace.layout import Workspace
 
 
 def status(workspace: WorkspaceOption = Path("workspace")) -> None:
-    """Counts of what the workspace holds."""
+    """Counts of what the workspace holds, and whether its Label Studio runs."""
+    from annotation.embedded import server_state
     from builder.workspace.status import workspace_status
 
     ws = Workspace(workspace)
@@ -23,13 +24,20 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     table.add_row("sentences", f"{counts.sentences:,}")
     table.add_row("ingest runs", f"{counts.ingest_runs:,}")
     table.add_row("pre-labelled sentences", f"{counts.prelabelled:,}")
+    server = server_state(ws)
+    if server.running is not None:
+        table.add_row("Label Studio", f"running at {server.running.url} (pid {server.running.pid})")
+    else:
+        table.add_row("Label Studio", f"not running (`builder serve --workspace {ws.root}` starts it)")
     if counts.push is not None:
         push = counts.push
-        table.add_row("tasks in Label Studio",
-                      f"{push['tasks_in_project']:,} (project {push['project_id']} at {push['url']})")
+        table.add_row("tasks in Label Studio (last push)",
+                      f"{push['tasks_in_project']:,} (project {push['project_id']}, pushed to {push['url']})")
     table.add_row("sentences annotated (accepted)", f"{counts.accepted:,}")
     table.add_row("sentences skipped", f"{counts.skipped:,}")
     table.add_row("sentences in review", f"{counts.in_review:,}")
     for annotator, progress in counts.annotators.items():
         table.add_row(f"  annotator {annotator}", f"{progress.annotated:,} annotated, {progress.skipped:,} skipped")
     console.print(table)
+    if server.stale:
+        err.print(f"[yellow]note:[/yellow] {server.stale}", soft_wrap=True, highlight=False)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.core.schema import Schema
+from builder.release.options import GOLD
 from builder.release.rows import ReleaseBatch
 
 #: What is read of the previous release's rows to compare with.
@@ -55,6 +56,7 @@ class ChangeTally:
     removed: int = 0
     relabelled: int = 0
     split_moves: int = 0
+    gold_withdrawn: int = 0  # gold before, not gold now (deleted in Label Studio, back in review, or gone)
     status_moves: Counter[str] = field(default_factory=Counter)
     per_label: Counter[str] = field(default_factory=Counter)
 
@@ -66,6 +68,9 @@ class ChangeTally:
         matched = pc.is_valid(at).to_numpy(zero_copy_only=False)
         self.added += int((~matched).sum())
         self.removed += len(previous) - int(matched.sum())
+        gold_before = previous.filter(pc.equal(previous["status"], GOLD))["id"]
+        gold_now = table.filter(pc.equal(table["status"], GOLD))["id"]
+        self.gold_withdrawn += len(gold_before) - int(pc.sum(pc.is_in(gold_before, value_set=gold_now)).as_py() or 0)
         if not matched.any():
             return
         rows = np.flatnonzero(matched)
@@ -96,7 +101,9 @@ def changes_markdown(previous: str | None, tally: ChangeTally, moved: Mapping[st
              f"- sentences added: {tally.added:,}", f"- sentences removed: {tally.removed:,}",
              f"- sentences relabelled: {tally.relabelled:,}",
              f"- sentences that moved split: {tally.split_moves:,}",
-             f"- articles that moved split: {len(moved):,}" + (" (asked for with --resplit)" if moved else "")]
+             f"- articles that moved split: {len(moved):,}" + (" (asked for with --resplit)" if moved else ""),
+             f"- gold labels removed: {tally.gold_withdrawn:,} (sentences gold in {previous} and not now: their "
+             "annotation or task was deleted in Label Studio, or annotators now disagree)"]
     lines += [f"- {move}: {count:,}" for move, count in sorted(tally.status_moves.items())]
     if tally.per_label:
         lines += ["", "Relabelled sentences per label (a sentence counts once per label whose spans or event "

@@ -1,6 +1,8 @@
 """The human labels as the workspace keeps them: raw snapshots, per-annotator annotations, merged labels.
 
-The Label Studio side (annotation/) writes them; the release reads them.
+The Label Studio side (annotation/) writes them; the release reads them. Every pull replaces
+the annotations and merged labels with what the export holds (Label Studio's current state, so
+deleted work is withdrawn); the snapshots keep every export ever pulled.
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ class FinalLabels:
     annotators: tuple[str, ...]
     agreement: float | None  # mean pairwise F1 over entity spans and event types; None for one annotator
     labels: LabelSet = LabelSet()
+
+
+def withdrawn_annotations(before: Iterable[Annotation], now: Iterable[Annotation]) -> list[Annotation]:
+    """The annotations of `before` whose annotator has none of that sentence in `now` (deleted since)."""
+    kept = {(a.sentence_id, a.annotator) for a in now}
+    return sorted((a for a in before if (a.sentence_id, a.annotator) not in kept),
+                  key=lambda a: (a.sentence_id, a.annotator))
 
 
 @dataclass(frozen=True)

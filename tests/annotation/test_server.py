@@ -15,7 +15,8 @@ from annotation.server import (
     DB_NAME,
     Credentials,
     LabelStudioServer,
-    _listener_is_process,
+    copy_data_dir,
+    listener_is_process,
     port_in_use,
 )
 
@@ -34,7 +35,7 @@ def test_server_process_is_the_one_listening(label_studio: LabelStudioServer) ->
     port = int(label_studio.url.rsplit(":", 1)[1])
     assert label_studio.url.startswith("http://127.0.0.1:")
     assert label_studio.pid is not None
-    assert _listener_is_process(port, label_studio.pid) is True
+    assert listener_is_process(port, label_studio.pid) is True
 
 
 def test_token_works_with_the_sdk(label_studio: LabelStudioServer, label_studio_credentials: Credentials) -> None:
@@ -78,8 +79,9 @@ def test_busy_port_is_refused_not_moved(tmp_path: Path, label_studio_template: P
 
 
 def test_a_data_dir_made_with_another_token_is_reported(tmp_path: Path, label_studio_template: Path) -> None:
-    other = Credentials(token="someothertoken0123456789")
-    server = LabelStudioServer(tmp_path / "ls", credentials=other, template=label_studio_template)
+    copy_data_dir(label_studio_template, tmp_path / "ls", Credentials.generate())
+    other = Credentials.generate()
+    server = LabelStudioServer(tmp_path / "ls", credentials=other)
     with pytest.raises(LabelStudioError, match="rejects the API token"):
         server.start()
     assert server.pid is None
@@ -117,5 +119,6 @@ def test_a_bad_version_is_refused(version: str) -> None:
     ],
 )
 def test_bad_credentials_are_refused(kwargs: dict[str, str], message: str) -> None:
+    good = {"username": "admin@example.com", "password": "long-enough-password", "token": "abcdef123456"}
     with pytest.raises(ValueError, match=message):
-        Credentials(**kwargs)
+        Credentials(**{**good, **kwargs})
