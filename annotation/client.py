@@ -15,11 +15,9 @@ how many were withdrawn).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -40,6 +38,7 @@ from builder.workspace.human import (
     withdrawn_annotations,
 )
 from builder.workspace.layout import Workspace
+from builder.workspace.lock import file_lock
 from builder.workspace.parts import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -146,34 +145,9 @@ def save_project(workspace: Workspace, ref: ProjectRef) -> None:
 
 
 @contextlib.contextmanager
-def _flock(path: Path, what: str, on_wait: Callable[[str], None] | None) -> Iterator[None]:
-    """Hold an exclusive lock on `path`; if another process holds it, say who (on_wait) and wait."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            if on_wait is not None:
-                on_wait(f"waiting for {holder} to finish ({what}, lock {path})")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}\n")
-            handle.flush()
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
 def workspace_lock(workspace: Workspace, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-    """One push or pull of a workspace at a time (the others wait)."""
-    with _flock(workspace.labelstudio_dir / ".push-pull.lock", f"a push or pull of {workspace.root}", on_wait):
+    """The workspace's writer lock, for a push or pull: it waits its turn (ingest and release fail at once)."""
+    with workspace.lock("push or pull", wait=None, on_wait=on_wait):
         yield
 
 
@@ -181,7 +155,8 @@ def workspace_lock(workspace: Workspace, on_wait: Callable[[str], None] | None =
 def project_lock(url: str, title: str, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """One push at a time into a project (server URL and title) from this machine, whichever workspace."""
     key = hashlib.sha256(f"{url.rstrip('/')}\x1f{title}".encode()).hexdigest()[:16]
-    with _flock(cache_root() / "locks" / f"push-{key}.lock", f"a push to {title!r} at {url}", on_wait):
+    with file_lock(cache_root() / "locks" / f"push-{key}.lock", f"a push to {title!r} at {url}", wait=None,
+                   on_wait=on_wait):
         yield
 
 

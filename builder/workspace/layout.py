@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,10 +53,12 @@ class Workspace:
 
     # --- one writer at a time, and checks ------------------------------------------------
 
-    def lock(self, command: str, *, wait: float = 0.0) -> AbstractContextManager[Lock]:
+    def lock(self, command: str, *, wait: float | None = 0.0,
+             on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[Lock]:
         """Hold the workspace's writer lock (`with workspace.lock("ingest") as held:`); raises
-        WorkspaceBusy naming the holder when another command has it."""
-        return workspace_lock(self.root, command, wait=wait)
+        WorkspaceBusy naming the holder when another command has it after `wait` seconds
+        (None: wait until it is free, telling `on_wait` whom it waits for)."""
+        return workspace_lock(self.root, command, wait=wait, on_wait=on_wait)
 
     def part_folders(self) -> list[Path]:
         """Every folder of Parquet parts: articles, sentences and each pre-label folder."""

@@ -11,8 +11,8 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -75,28 +75,33 @@ def _write_holder(handle: int, holder: Holder | None) -> None:
 
 
 @contextmanager
-def workspace_lock(root: Path, command: str, *, wait: float = 0.0) -> Iterator[Lock]:
-    """Hold the workspace's writer lock while the block runs.
+def file_lock(path: Path, command: str, *, wait: float | None = 0.0,
+              on_wait: Callable[[str], None] | None = None) -> Iterator[Lock]:
+    """Hold an exclusive lock on `path` while the block runs.
 
-    Raises WorkspaceBusy, naming the holder, when another process holds it (after waiting up to
-    `wait` seconds). A lock file left by a process that died is taken over; `Lock.note` says so."""
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / LOCK_FILE
+    When another process holds it: wait up to `wait` seconds (None: until it is free), telling
+    `on_wait` once whom it waits for, then raise WorkspaceBusy naming the holder. A lock file left
+    by a process that died is taken over; `Lock.note` says so."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + wait
+        deadline = None if wait is None else time.monotonic() + wait
+        told = False
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = _read_holder(handle)
-                    who = holder.describe() if holder else "another command"
+                holder = _read_holder(handle)
+                who = holder.describe() if holder else "another command"
+                if deadline is not None and time.monotonic() >= deadline:
                     raise WorkspaceBusy(
-                        f"{root} is in use by {who}; wait for it to finish (one command writes to a workspace "
-                        "at a time), or stop it and run this again"
+                        f"{path.parent} is in use by {who}; wait for it to finish (one command writes to a "
+                        "workspace at a time), or stop it and run this again"
                     ) from None
+                if on_wait is not None and not told:
+                    on_wait(f"waiting for {who} to finish (lock {path})")
+                    told = True
                 time.sleep(0.2)
         previous = _read_holder(handle)
         note = None
@@ -112,3 +117,10 @@ def workspace_lock(root: Path, command: str, *, wait: float = 0.0) -> Iterator[L
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         os.close(handle)
+
+
+def workspace_lock(root: Path, command: str, *, wait: float | None = 0.0,
+                   on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[Lock]:
+    """The workspace's writer lock (`<root>/.lock`): see `file_lock`."""
+    root.mkdir(parents=True, exist_ok=True)
+    return file_lock(root / LOCK_FILE, command, wait=wait, on_wait=on_wait)
