@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from builder.cli import ingest, labelstudio, prelabel, release, train, workspace
+from builder.cli import ingest, labelstudio, prelabel, release, report, train, workspace
 from builder.cli.evaluate import eval_app
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.command()(release.release)
 app.command()(release.export)
 app.command()(release.publish)
 app.command()(workspace.status)
+app.command()(report.report)
 app.command()(ingest.show)
 app.add_typer(eval_app, name="eval")
 

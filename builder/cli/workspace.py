@@ -33,3 +33,6 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     for annotator, progress in counts.annotators.items():
         table.add_row(f"  annotator {annotator}", f"{progress.annotated:,} annotated, {progress.skipped:,} skipped")
     console.print(table)
+    page = ws.root / "report.html"
+    console.print(f"Report: {page}" if page.exists() else f"Report: none yet; run `builder report --workspace {ws.root}`",
+                  soft_wrap=True, highlight=False)
