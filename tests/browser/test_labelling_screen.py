@@ -1,7 +1,7 @@
 """The labelling screen in a real browser: push the demo workspace to a real Label Studio, log in through
 the web page, label a word and tick an event type like an annotator, submit, pull, find both in the gold.
 
-Screenshots of the screen go to docs/ (the README shows them)."""
+With UPDATE_SCREENSHOTS=1 the screenshots go to docs/ (the README shows them)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,13 @@ from builder.core.schema import load_schema
 from builder.workspace.human import AnnotationStore
 from builder.workspace.layout import Workspace
 
+# The README's screenshots are refreshed only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the
+# checkout as it was; otherwise they go to the test's temporary directory.
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def shots_dir(tmp_path: Path) -> Path:
+    return DOCS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "docs"
 SENTENCE = "Pemerintah Kota Makassar menyalurkan bantuan senilai Rp 250 juta"
 PRELABELLED = "Kantor berita TASS mengutip para saksi"  # pre-labels: Conflict.Attack, Life.Die, Life.Injure
 WORD, EVENT = "menyalurkan", "Transaction.Transfer-Money"
@@ -170,14 +176,14 @@ def test_annotator_labels_in_the_browser_and_pull_finds_it(label_studio, label_s
     node.find_element(By.CSS_SELECTOR, ".ant-select-tree-checkbox").click()
     assert wait_for(lambda: EVENT in selected_event_types(browser), "the ticked event type")
     save_small(browser.find_element(By.CSS_SELECTOR, ".lsf-main-view").screenshot_as_png,
-               DOCS / "labelling-event-types.png")
+               shots_dir(tmp_path) / "labelling-event-types.png")
     search.send_keys(Keys.ESCAPE)
     browser.set_window_size(1400, 1500)
     browser.execute_script("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
     pointer_away(browser)
     time.sleep(1)
     save_small(browser.find_element(By.CSS_SELECTOR, ".lsf-main-view").screenshot_as_png,
-               DOCS / "labelling-screen.png")
+               shots_dir(tmp_path) / "labelling-screen.png")
 
     next(b for b in browser.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Submit").click()
     wait_for(lambda: ls.tasks.get(id=task_id).total_annotations == 1, "the submitted annotation on the server")
@@ -188,7 +194,7 @@ def test_annotator_labels_in_the_browser_and_pull_finds_it(label_studio, label_s
     modal = min((m for m in browser.find_elements(By.CSS_SELECTOR, "[class*=modal]")
                  if "How to label a sentence" in m.text and m.size["height"] > 200),
                 key=lambda m: m.size["width"] * m.size["height"])
-    save_small(modal.screenshot_as_png, DOCS / "labelling-instructions.png", width=700)
+    save_small(modal.screenshot_as_png, shots_dir(tmp_path) / "labelling-instructions.png", width=700)
 
     builder("pull", "--workspace", str(ws.root), env=env)
     sentence_id = ls.tasks.get(id=task_id).data["sentence_id"]

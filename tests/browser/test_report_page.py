@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.evaluate.report import write_report
-from tests.browser.test_labelling_screen import DOCS, save_small
+from tests.browser.test_labelling_screen import save_small, shots_dir
 from tests.evaluate.test_report import URL, annotated_workspace
 
 
@@ -23,4 +23,4 @@ def test_report_page_renders_in_chromium(browser, examples_dir: Path, tmp_path: 
     assert links == [f"{URL}/projects/7/data?task=3"]
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1100, min(int(height) + 150, 6000))
-    save_small(browser.find_element(By.TAG_NAME, "body").screenshot_as_png, DOCS / "report.png", width=800)
+    save_small(browser.find_element(By.TAG_NAME, "body").screenshot_as_png, shots_dir(tmp_path) / "report.png", width=800)
