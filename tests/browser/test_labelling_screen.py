@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.client import connect, load_project
+from annotation.labelconfig import TRIGGERS, hotkeys
 from annotation.screen import project_settings
 from builder.core.schema import load_schema
 from builder.workspace.human import AnnotationStore
@@ -132,6 +133,7 @@ def selected_event_types(driver: Any) -> list[str]:
 
 def test_annotator_labels_in_the_browser_and_pull_finds_it(label_studio, label_studio_credentials, browser,
                                                            examples_dir: Path, tmp_path: Path) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -161,8 +163,18 @@ def test_annotator_labels_in_the_browser_and_pull_finds_it(label_studio, label_s
     for heading in ("Before", "Sentence to label", "After"):
         assert browser.find_elements(By.XPATH, f"//h4[normalize-space()='{heading}'] | //h5[normalize-space()="
                                                f"'{heading}'] | //h3[normalize-space()='{heading}']"), heading
-    label = next(e for e in browser.find_elements(By.CSS_SELECTOR, ".lsf-label__text") if e.text == EVENT)
-    label.click()
+    def selected_label() -> list[str]:
+        return [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".lsf-label_selected .lsf-label__text")]
+
+    # Hotkeys pick labels: a shift+ combination, then the trigger label's own key (see labelconfig.hotkeys).
+    keys = hotkeys(schema)
+    body = browser.find_element(By.TAG_NAME, "body")
+    combo = keys[(TRIGGERS, "Justice.Release-Parole")]
+    assert combo.startswith("shift+")
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(combo.split("+")[1]).key_up(Keys.SHIFT).perform()
+    assert wait_for(lambda: selected_label() == ["Justice.Release-Parole"], f"{combo} to pick its label")
+    body.send_keys(keys[(TRIGGERS, EVENT)])
+    assert wait_for(lambda: selected_label() == [EVENT], f"{keys[(TRIGGERS, EVENT)]} to pick {EVENT}")
     drag_over(browser, WORD, SENTENCE)
     wait_for(lambda: WORD in browser.find_element(By.CSS_SELECTOR, "[class*=outliner]").text, "the new region")
 
