@@ -203,9 +203,13 @@ def test_annotator_labels_in_the_browser_and_pull_finds_it(label_studio, label_s
     browser.find_element(By.XPATH, "//button[normalize-space()='Instructions']").click()
     wait_for(lambda: "How to label a sentence" in browser.page_source, "the guidelines in the instructions panel")
     time.sleep(1)
-    modal = min((m for m in browser.find_elements(By.CSS_SELECTOR, "[class*=modal]")
-                 if "How to label a sentence" in m.text and m.size["height"] > 200),
-                key=lambda m: m.size["width"] * m.size["height"])
+    # The panel: the widest box around the guide's first heading that is still narrower than the window.
+    modal = browser.execute_script("""
+        let box = [...document.querySelectorAll('h1, h2')].find(h => h.textContent.includes('How to label a sentence'));
+        while (box.parentElement && box.parentElement.getBoundingClientRect().width < window.innerWidth * 0.8) {
+          box = box.parentElement;
+        }
+        return box;""")
     save_small(modal.screenshot_as_png, shots_dir(tmp_path) / "labelling-instructions.png", width=700)
 
     builder("pull", "--workspace", str(ws.root), env=env)
