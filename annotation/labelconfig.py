@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from xml.sax.saxutils import quoteattr
 
-from builder.core.schema import DEFAULT_COLOR, LabelDef, Schema
+from builder.core.schema import DEFAULT_COLOR, LabelDef, Schema, SchemaError
 
 #: Flags an annotator can raise on a task, besides labelling it.
 FLAGS = ("wrong sentence split", "not news text", "boilerplate")
@@ -80,11 +80,11 @@ def family_colors(schema: Schema) -> dict[str, str]:
 def hotkeys(schema: Schema) -> dict[tuple[str, str], str]:
     """(control name, value) -> hotkey for every entity label, trigger label and flag; all different.
 
-    Raises ValueError when the schema has more labels than free keys."""
+    Raises SchemaError when the schema has more labels than free keys."""
     items = [(ENTITIES, d.label) for d in schema.entities] + [(TRIGGERS, d.label) for d in schema.events]
     items += [(FLAGS_NAME, f) for f in FLAGS]
     if len(items) > len(HOTKEY_POOL):
-        raise ValueError(f"the schema has {len(items) - len(FLAGS)} labels but the screen has hotkeys for "
+        raise SchemaError(f"the schema has {len(items) - len(FLAGS)} labels but the screen has hotkeys for "
                          f"{len(HOTKEY_POOL) - len(FLAGS)}; use fewer entity or event labels")
     return dict(zip(items, HOTKEY_POOL, strict=False))
 
