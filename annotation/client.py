@@ -27,9 +27,9 @@ from urllib.parse import urlsplit
 
 from annotation.export import ExportError, ParsedExport, parse_export
 from annotation.install import cache_root
-from annotation.labelconfig import labelling_config
 from annotation.merge import merge
 from annotation.offsets import CODEPOINT, check_units
+from annotation.screen import project_settings
 from builder.core.schema import Schema
 from builder.workspace.human import (
     ACCEPTED,
@@ -180,7 +180,7 @@ def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schem
     Of several projects with the title (made by older versions racing), the oldest is used.
     """
     check_units(offset_units)
-    config = labelling_config(schema)
+    settings = project_settings(schema)
     remembered = load_project(workspace)
     project = None
     if remembered is not None and remembered.url == url.rstrip("/"):
@@ -195,11 +195,13 @@ def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schem
                         len(same_title), title, url, same_title, same_title[0])
         project = _project_exists(ls, same_title[0]) if same_title else None
     if project is None:
-        project_id = ls.projects.create(title=title, label_config=config).id
+        project_id = ls.projects.create(title=title, **settings).id
     else:
         project_id = project.id
-        if project.label_config != config:
-            ls.projects.update(id=project_id, label_config=config)
+        # Label Studio drops the config's last newline: compare without it, or every push re-sends it.
+        if (project.label_config or "").strip() != settings["label_config"].strip() or \
+                (project.expert_instruction or "") != settings["expert_instruction"]:
+            ls.projects.update(id=project_id, **settings)
     ref = ProjectRef(url.rstrip("/"), int(project_id), title, offset_units)
     save_project(workspace, ref)
     return ref

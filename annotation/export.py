@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotation.labelconfig import ENTITIES, EVENTS, FLAGS, FLAGS_NAME, TRIGGERS
+from annotation.labelconfig import (
+    ENTITIES,
+    EVENTS,
+    FLAGS,
+    FLAGS_NAME,
+    TRIGGERS,
+    event_types_of,
+)
 from annotation.offsets import CODEPOINT, UTF16, from_label_studio
 from builder.core.labels import LabelSet
 from builder.core.records import Span, Token
@@ -114,7 +121,7 @@ def _regions(result: list[dict[str, Any]], text: str, schema: Schema, where: str
             span = Span(start, end, labels[0], value["text"], "human")
             (entities if name == ENTITIES else triggers).append(span)
         elif name == EVENTS:
-            choices = value.get("choices") or []
+            choices = event_types_of(value)  # a Taxonomy's paths (or the older Choices)
             unknown = [c for c in choices if c not in schema.event_labels]
             if unknown:
                 problems.append(f"{where}: event types {unknown} are not in the schema")

@@ -7,7 +7,14 @@ from itertools import groupby
 from statistics import fmean
 from typing import Any
 
-from annotation.labelconfig import ENTITIES, EVENTS, TEXT, TRIGGERS
+from annotation.labelconfig import (
+    ENTITIES,
+    EVENTS,
+    EVENTS_RESULT_TYPE,
+    TEXT,
+    TRIGGERS,
+    event_path,
+)
 from annotation.offsets import CODEPOINT, to_label_studio
 from builder.core.labels import LabelSet
 from builder.core.records import Sentence, Span, short_hash
@@ -49,8 +56,9 @@ def prediction(sentence: Sentence, labels: LabelSet, model_version: str,
     result = [_region(s, text, ENTITIES, i, units) for i, s in enumerate(labels.entities)]
     result += [_region(s, text, TRIGGERS, i, units) for i, s in enumerate(labels.triggers)]
     if labels.events:
-        result.append({"id": "events", "from_name": EVENTS, "to_name": TEXT, "type": "choices",
-                       "value": {"choices": [e.label for e in labels.events]}})
+        # Label Studio's Taxonomy preselects these paths on the screen (checked in a real browser).
+        result.append({"id": "events", "from_name": EVENTS, "to_name": TEXT, "type": EVENTS_RESULT_TYPE,
+                       "value": {EVENTS_RESULT_TYPE: [event_path(e.label) for e in labels.events]}})
     scores = [s.score for s in (*labels.entities, *labels.triggers) if s.score is not None]
     scores += [e.score for e in labels.events if e.score is not None]
     return {"model_version": model_version, "score": round(fmean(scores), 4) if scores else 1.0,

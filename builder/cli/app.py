@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from builder.cli import ingest, labelstudio, prelabel, release, train, workspace
+from builder.cli import ingest, labelstudio, prelabel, release, report, train, workspace
 from builder.cli.common import console, guarded
 from builder.cli.evaluate import eval_app
 
@@ -31,6 +31,7 @@ app.command()(guarded(release.release))
 app.command()(guarded(release.export))
 app.command()(guarded(release.publish))
 app.command()(guarded(workspace.status))
+app.command()(guarded(report.report))
 app.command()(guarded(ingest.show))
 for _info in eval_app.registered_commands:
     if _info.callback is not None:

@@ -60,10 +60,11 @@ def error_line(error: BaseException) -> str:
     """One line for an error a command did not handle itself: what went wrong, on which file, and what to do."""
     import pyarrow as pa
 
+    from builder.core.schema import SchemaError
     from builder.workspace.lock import WorkspaceBusy
     from builder.workspace.parts import DamagedPart
 
-    if isinstance(error, DamagedPart | WorkspaceBusy):
+    if isinstance(error, DamagedPart | WorkspaceBusy | SchemaError):  # they name the file and what to do
         return str(error)
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         where = f" while writing {error.filename}" if error.filename else ""

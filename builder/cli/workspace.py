@@ -41,3 +41,6 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     console.print(table)
     if server.stale:
         err.print(f"[yellow]note:[/yellow] {server.stale}", soft_wrap=True, highlight=False)
+    page = ws.root / "report.html"
+    console.print(f"Report: {page}" if page.exists() else f"Report: none yet; run `builder report --workspace {ws.root}`",
+                  soft_wrap=True, highlight=False)

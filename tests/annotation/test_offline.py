@@ -40,20 +40,20 @@ def test_utf16_offsets_round_trip_with_astral_characters() -> None:
 
 def test_labelling_config_is_valid_xml_from_schema(schema: Schema) -> None:
     root = ET.fromstring(labelling_config(schema))
-    entity_values = [e.get("value") for e in root.find("Labels[@name='entities']")]
+    entity_values = [e.get("value") for e in root.find(".//Labels[@name='entities']")]
     assert entity_values == ["PER", "ORG", "LOC", "DATE"]
-    assert len(root.find("Labels[@name='triggers']")) == 33
-    assert len(root.find("Choices[@name='events']")) == 33
-    assert root.find("Choices[@name='events']").get("choice") == "multiple"
-    assert [c.get("value") for c in root.find("Choices[@name='flags']")] == list(FLAGS)
+    assert len(root.find(".//Labels[@name='triggers']")) == 33
+    taxonomy = root.find(".//Taxonomy[@name='events']")
+    assert sum(1 for c in taxonomy.iter("Choice") if not len(c)) == 33  # the leaves: one per event type
+    assert [c.get("value") for c in root.find(".//Choices[@name='flags']")] == list(FLAGS)
     assert {t.get("value") for t in root.iter("Text")} == {"$prev", "$text", "$next"}
-    assert root.find("Text[@name='text']").get("granularity") == "word"
+    assert root.find(".//Text[@name='text']").get("granularity") == "word"
 
 
 def test_labelling_config_quotes_descriptions() -> None:
     tricky = Schema("t", 1, (LabelDef("PER", 'a "quoted" <b>&</b> hint'),), ())
     root = ET.fromstring(labelling_config(tricky))
-    assert root.find("Labels/Label").get("hint") == 'a "quoted" <b>&</b> hint'
+    assert root.find(".//Labels/Label").get("hint") == 'a "quoted" <b>&</b> hint'
 
 
 def _sentence(sid: str, article: str, index: int, text: str) -> Sentence:
@@ -77,7 +77,8 @@ def test_tasks_have_context_and_predictions_in_server_units(units: str, shift: i
     region = middle["predictions"][0]["result"][0]
     assert region["value"]["start"] == start + shift and region["value"]["end"] == start + 6 + shift
     assert region["meta"] == {"text": ["gazetteer:places.v1"]}
-    assert middle["predictions"][0]["result"][1]["value"] == {"choices": ["Contact.Meet"]}
+    events = middle["predictions"][0]["result"][1]
+    assert (events["type"], events["value"]) == ("taxonomy", {"taxonomy": [["Contact", "Meet"]]})
     assert middle["predictions"][0]["model_version"] == "v"
 
 
