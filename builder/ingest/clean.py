@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from builder.core.records import RemovedLine
 from builder.ingest.dates import DateMatch, find_date
+from builder.ingest.metadata import Hints, read_metadata
+from builder.ingest.outlets import Outlet, rules_for
 
 #: Name of the boilerplate rule set; it goes into every workspace manifest.
-RULES_VERSION = "clean.rules.v1"
+RULES_VERSION = "clean.rules.v2"
 
 # Spaces that are not U+0020 (the seed page has U+00A0) and invisible characters.
 # U+200D (zero-width joiner) is kept: it is part of emoji sequences.
@@ -122,9 +124,9 @@ class CleanPage:
         return "\n\n".join(self.paragraphs)
 
 
-def match_rule(line: str) -> str | None:
+def match_rule(line: str, extra: tuple[LineRule, ...] = ()) -> str | None:
     """The name of the first boilerplate rule that the whole line matches, or None."""
-    for rule in LINE_RULES:
+    for rule in LINE_RULES + extra:
         if len(line) <= rule.max_length and rule.pattern.fullmatch(line):
             return rule.name
     return None
@@ -167,7 +169,8 @@ class _Header:
     source: str = ""
 
 
-def _apply_rules(text: str) -> tuple[list[tuple[int, str]], list[RemovedLine], list[str]]:
+def _apply_rules(text: str, extra: tuple[LineRule, ...] = ()
+                 ) -> tuple[list[tuple[int, str]], list[RemovedLine], list[str]]:
     """Lines kept (with their numbers), lines removed by a rule, and photo captions."""
     removed: list[RemovedLine] = []
     captions: list[str] = []
@@ -178,9 +181,9 @@ def _apply_rules(text: str) -> tuple[list[tuple[int, str]], list[RemovedLine], l
         if not line:
             continue
         if footer_from is not None:
-            rule = match_rule(line) or f"footer_after_{footer_from}"
+            rule = match_rule(line, extra) or f"footer_after_{footer_from}"
         else:
-            rule = match_rule(line)
+            rule = match_rule(line, extra)
         if rule is None:
             kept.append((number, line))
             in_body = in_body or _looks_like_body(line)
@@ -219,9 +222,14 @@ def _read_header(kept: list[tuple[int, str]], removed: list[RemovedLine], header
     return body
 
 
-def clean_page(text: str, *, title: str | None = None) -> CleanPage:
+def outlet_line_rules(outlet: Outlet | None) -> tuple[LineRule, ...]:
+    """The extra boilerplate lines of an outlet's table (and the generic table) as line rules."""
+    return tuple(LineRule(f"outlet_{o.key}", p, 200) for o in rules_for(outlet) for p in o.boilerplate)
+
+
+def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ...] = ()) -> CleanPage:
     """Clean a scraped page; read title, byline and date from its header unless `title` is given."""
-    kept, removed, captions = _apply_rules(text)
+    kept, removed, captions = _apply_rules(text, extra)
     header = _Header(title or "")
     for item in removed:
         header.source = header.source or find_outlet(item.text)
@@ -261,3 +269,106 @@ def _looks_like_byline(line: str, date: DateMatch) -> bool:
 
 def _looks_like_title(line: str) -> bool:
     return len(line.split()) <= _MAX_TITLE_WORDS and not line.endswith((".", ",", ";", ":"))
+
+
+# --- HTML pages ---------------------------------------------------------------------------
+
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d+\s+(?:menit|jam|hari)\s+(?:yang\s+)?lalu\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlPage:
+    """A cleaned HTML page: the page, its URL and site name, and the captions of its figures."""
+
+    page: CleanPage
+    url: str
+    source: str
+    captions: tuple[str, ...]
+
+
+def text_quality(text: str, title: str) -> float:
+    """How much a text looks like one article (higher is better): its opening shares words with the
+    headline, its lines are sentences rather than short headline-like lines or timestamps."""
+    lines = [line for line in (normalise_line(x) for x in text.split("\n")) if line]
+    if not lines:
+        return -1.0
+    words = sum(len(line.split()) for line in lines)
+    sentences = sum(len(line.split()) >= 12 and line.endswith((".", '"', "”", "?", "!", ")")) for line in lines)
+    headline_like = sum(len(line.split()) < 12 and not line.endswith((".", '"', "”")) for line in lines)
+    stamps = sum(bool(_CLOCK.search(line)) and len(line.split()) < 12 for line in lines)
+    head = set(_words(" ".join(lines[:4])))
+    title_words = set(_words(title))
+    overlap = len(head & title_words) / len(title_words) if title_words else 0.5
+    return (overlap + sentences / len(lines) - headline_like / len(lines) - 2 * stamps / len(lines)
+            + min(words, 300) / 600)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 3]
+
+
+#: Below this quality the precision-mode text is checked against trafilatura's recall mode.
+QUALITY_FLOOR = 0.9
+
+
+def _extract(html: str, recall: bool) -> tuple[str, str, object]:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_recall=recall,
+        date_extraction_params={"extensive_search": True, "original_date": True},
+    )
+    if document is None:
+        return "", "", None
+    return document.text or "", document.title or "", document
+
+
+def clean_html(html: str) -> HtmlPage | None:
+    """An HTML page cleaned: the article's text (trafilatura, checked and retried in recall mode when it
+    does not look like the article), the headline, byline and time the page shows (meta tags as a
+    fallback) and the outlet's extra boilerplate removed. None when no article text is found.
+    May raise ValueError or lxml's errors for HTML that cannot be parsed."""
+    from lxml import html as lxml_html
+
+    text, _, document = _extract(html, recall=False)
+    hints = Hints(
+        title=normalise_line(getattr(document, "title", "") or ""),
+        author=normalise_line(getattr(document, "author", "") or ""),
+        date=getattr(document, "date", "") or "",
+        url=getattr(document, "url", "") or "",
+        sitename=normalise_line(getattr(document, "sitename", "") or ""),
+    )
+    meta = read_metadata(html, hints)
+    audit = list(meta.audit)
+    quality = text_quality(text, meta.title) if text.strip() else -1.0
+    choice = "precision"
+    if quality < QUALITY_FLOOR:
+        recall_text, _, recall_document = _extract(html, recall=True)
+        recall_quality = text_quality(recall_text, meta.title) if recall_text.strip() else -1.0
+        if recall_quality > quality + 0.05:
+            text, quality, choice = recall_text, recall_quality, "recall"
+            document = document or recall_document
+    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:trafilatura_{choice}"))
+    if not text.strip():
+        return None
+    page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet))
+    page = replace(
+        page,
+        author=meta.author,
+        published_at=meta.published_at,
+        source=meta.outlet.name if meta.outlet is not None else page.source,
+        # The audit (line 0) is stored only with an article; a page with no text keeps its own reasons.
+        removed=(tuple(audit) + page.removed) if page.paragraphs else page.removed,
+    )
+    tree = lxml_html.fromstring(html)
+    captions = tuple(c for f in tree.xpath("//figcaption") if (c := normalise_line(f.text_content())))
+    return HtmlPage(
+        page=page,
+        url=getattr(document, "url", "") or "",
+        source=hints.sitename or page.source,
+        captions=captions,
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 from lxml.etree import LxmlError
 
 from builder.core.records import Article
-from builder.ingest.clean import CleanPage, clean_page, normalise_line
+from builder.ingest.clean import CleanPage, clean_html, clean_page, normalise_line
 from builder.ingest.dates import normalise_timestamp
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
@@ -128,32 +128,15 @@ def read_text_page(text: str, where: str) -> Article:
 
 
 def read_html_page(text: str, where: str) -> Article:
-    """An HTML page to an Article, the main text and metadata extracted by trafilatura."""
-    import trafilatura
-
+    """An HTML page to an Article: text by trafilatura, header fields as the page shows them (clean_html)."""
     try:
-        document = trafilatura.bare_extraction(
-            text,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            date_extraction_params={"extensive_search": True, "original_date": True},
-        )
-        meta = _html_meta(text)
+        html = clean_html(text)
     except (ValueError, LxmlError) as error:
         raise InputError(where, "bad_html", f"cannot parse this HTML page ({error})") from None
-    if document is None or not (document.text or "").strip():
+    if html is None:
         raise InputError(where, "no_article_text", "trafilatura found no article text in this HTML page")
-    page = clean_page(document.text, title=normalise_line(document.title or ""))
-    article = _article(
-        page,
-        where,
-        source=normalise_line(document.sitename or ""),
-        url=document.url or "",
-        author=meta.author or normalise_line(document.author or ""),
-        published_at=meta.published_at or normalise_timestamp(document.date or ""),
-    )
-    return replace(article, captions=article.captions + meta.captions)
+    article = _article(html.page, where, source=html.source, url=html.url)
+    return replace(article, captions=article.captions + html.captions)
 
 
 @dataclass(frozen=True, slots=True)
