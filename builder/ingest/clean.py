@@ -48,7 +48,7 @@ def _rule(name: str, pattern: str, max_length: int = 120) -> LineRule:
 
 LINE_RULES: tuple[LineRule, ...] = (
     _rule("advertisement", r"(advertisement|iklan|ads|sponsored|scroll to (continue|resume) with content)"),
-    _rule("read_also", r"(baca juga|baca pula|lihat juga|simak juga|artikel terkait)\s*[:\-–]?.*"),
+    _rule("read_also", r"(baca juga|baca pula|lihat juga|simak juga|artikel terkait)\s*[:\-–]?.*|baca\s*:.+"),
     _rule(
         "widget",
         r"([AaT]\s*){1,3}|[-+]?\s*A\s*[-+]|(share|bagikan|tweet|copy link|salin tautan|komentar|lihat foto)",
@@ -89,7 +89,13 @@ _DATELINE = re.compile(
     r"(?:\((?P<agency>[A-Za-z .]+)\))?\s*[–—-]{1,2}\s+(?=\S)"
 )
 # "... katanya. (ant/rdk)": reporter initials closing the last paragraph.
-_TRAILING_BYLINE = re.compile(r"(?<=[.!?\"”])\s+([(\[][\w/ .,-]{1,30}[)\]])$")
+_TRAILING_BYLINE = re.compile(
+    r"(?:(?<=[.!?\"”])\s+([(\[][\w/ .,-]{1,30}[)\]])|\s+(\((?:[a-z]{2,6}/)+[a-z]{2,6}\)))$"
+)
+# A line that reads like a headline in a list of other stories: a few capitalised words, no sentence end.
+_SENTENCE_END = (".", "!", "?", '"', "”", ":", ";", ",", ")")
+#: This many headline-like lines at the end of the text are a teaser list, not the article.
+TEASER_RUN = 3
 _MAX_TITLE_WORDS = 30
 _MAX_HEADER_LINE = 200
 
@@ -236,10 +242,11 @@ def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ..
         if item.reason == "credit" and re.match(r"(penulis|reporter|pewarta)\b", item.text, re.I):
             header.author = header.author or item.text.split(":", 1)[1].strip()
     body = _read_header(kept, removed, header, title is not None)
+    body = _drop_teaser_tail(body, removed)
     if body and (m := _TRAILING_BYLINE.search(body[-1][1])):
         number, line = body[-1]
-        body[-1] = (number, line[: m.start()])
-        removed.append(RemovedLine(number, m.group(1), "closing_byline"))
+        body[-1] = (number, line[: m.start()].rstrip())
+        removed.append(RemovedLine(number, m.group(1) or m.group(2), "closing_byline"))
     paragraphs = tuple(line for _, line in body)
     dateline = find_dateline(paragraphs[0]) if paragraphs else ""
     if paragraphs and not header.source:
@@ -257,6 +264,28 @@ def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ..
         captions=tuple(captions),
         removed=tuple(removed),
     )
+
+
+def _headline_like(line: str) -> bool:
+    words = line.split()
+    if not 3 <= len(words) <= 20 or line.endswith(_SENTENCE_END) or not line[0].isalpha():
+        return False
+    capitals = sum(w[0].isupper() or w[0].isdigit() for w in words)
+    return capitals >= 0.5 * len(words)
+
+
+def _drop_teaser_tail(body: list[tuple[int, str]], removed: list[RemovedLine]) -> list[tuple[int, str]]:
+    """Remove a list of other stories' headlines that ends the text: TEASER_RUN or more headline-like
+    lines, or any after the closing initials ("... (mdk/yan)") of the article."""
+    end = len(body)
+    while end > 0 and _headline_like(body[end - 1][1]):
+        end -= 1
+    run = len(body) - end
+    after_initials = end > 0 and bool(_TRAILING_BYLINE.search(body[end - 1][1]))
+    if run == 0 or end == 0 or not (run >= TEASER_RUN or after_initials):
+        return body
+    removed.extend(RemovedLine(number, line, "teaser_list") for number, line in body[end:])
+    return body[:end]
 
 
 def _looks_like_body(line: str) -> bool:
@@ -307,8 +336,78 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 3]
 
 
-#: Below this quality the precision-mode text is checked against trafilatura's recall mode.
+#: Below this quality, or when shorter than SHORT_TEXT characters (a text cut off after its first
+#: section), the precision-mode text is checked against trafilatura's recall mode.
 QUALITY_FLOOR = 0.9
+SHORT_TEXT = 1500
+
+
+#: How far apart (in visible lines) two extracted paragraphs may be for the lines between to be restored.
+RESTORE_GAP = 6
+#: How far below the headline a dateline lead may be for it to be restored.
+LEAD_WINDOW = 20
+
+
+_SENTENCE_INSIDE = re.compile(r"[.!?][\"”]?\s+[A-Z\"“]")
+_PHOTO_CREDIT = re.compile(r"/|©|\(c\)|\b(?:foto|photo|dok|lihat foto|perbesar|ilustrasi)\b", re.IGNORECASE)
+
+
+def _sentence_like(line: str) -> bool:
+    words = len(line.split())
+    ends = line.endswith((".", "!", "?", '"', "”"))
+    return (words >= 10 and ends or words >= 15 and bool(_SENTENCE_INSIDE.search(line))) and match_rule(line) is None
+
+
+def _restorable(lines: tuple[str, ...], index: int, known: set[str]) -> bool:
+    """A visible line that may be article text the extractor skipped: a sentence, not already in the
+    text, not a caption (the line above it is not a photo credit or "lihat foto")."""
+    line = lines[index]
+    if line in known or "©" in line or not _sentence_like(line):
+        return False
+    above = lines[index - 1] if index > 0 else ""
+    return not (len(above.split()) <= 8 and _PHOTO_CREDIT.search(above))
+
+
+def restore_missing(text: str, lines: tuple[str, ...], headline_at: int | None,
+                    captions: set[str]) -> tuple[str, list[str]]:
+    """Put back the article lines the extractor skipped (text directly in a <div>, not in a <p>): a
+    dateline lead between the headline and the first extracted paragraph, and sentences between two
+    extracted paragraphs that are close on the page. Returns the text and the lines restored."""
+    if not lines:
+        return text, []
+    extracted = [normalise_line(x) for x in text.split("\n")]
+    where: dict[str, int] = {}
+    floor = headline_at or 0
+    for index, line in enumerate(lines):
+        if index >= floor:
+            where.setdefault(line, index)
+    known = set(extracted) | captions
+    positions = [where.get(line) for line in extracted]
+    inserts: dict[int, list[str]] = {}  # extracted line number -> lines to put before it
+    restored: list[str] = []
+    previous: tuple[int, int] | None = None  # (extracted line number, visible index)
+    for number, position in enumerate(positions):
+        if position is None:
+            continue
+        if previous is None:
+            if headline_at is not None and 0 < position - headline_at <= LEAD_WINDOW:
+                for index in range(headline_at + 1, position):
+                    if find_dateline(lines[index]) and _restorable(lines, index, known):
+                        inserts.setdefault(number, []).append(lines[index])
+        elif 1 < position - previous[1] <= RESTORE_GAP:
+            for index in range(previous[1] + 1, position):
+                if _restorable(lines, index, known):
+                    inserts.setdefault(number, []).append(lines[index])
+        previous = (number, position)
+    if not inserts:
+        return text, []
+    out: list[str] = []
+    for number, line in enumerate(text.split("\n")):
+        for extra in inserts.get(number, []):
+            out.append(extra)
+            restored.append(extra)
+        out.append(line)
+    return "\n".join(out), restored
 
 
 def _extract(html: str, recall: bool) -> tuple[str, str, object]:
@@ -346,7 +445,7 @@ def clean_html(html: str) -> HtmlPage | None:
     audit = list(meta.audit)
     quality = text_quality(text, meta.title) if text.strip() else -1.0
     choice = "precision"
-    if quality < QUALITY_FLOOR:
+    if quality < QUALITY_FLOOR or len(text) < SHORT_TEXT:
         recall_text, _, recall_document = _extract(html, recall=True)
         recall_quality = text_quality(recall_text, meta.title) if recall_text.strip() else -1.0
         if recall_quality > quality + 0.05:
@@ -355,6 +454,10 @@ def clean_html(html: str) -> HtmlPage | None:
     audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:trafilatura_{choice}"))
     if not text.strip():
         return None
+    tree = lxml_html.fromstring(html)
+    captions = tuple(c for f in tree.xpath("//figcaption") if (c := normalise_line(f.text_content())))
+    text, restored = restore_missing(text, meta.lines, meta.headline_at, set(captions))
+    audit.extend(RemovedLine(0, line, "extract:restored_from_page") for line in restored)
     page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet))
     page = replace(
         page,
@@ -364,8 +467,6 @@ def clean_html(html: str) -> HtmlPage | None:
         # The audit (line 0) is stored only with an article; a page with no text keeps its own reasons.
         removed=(tuple(audit) + page.removed) if page.paragraphs else page.removed,
     )
-    tree = lxml_html.fromstring(html)
-    captions = tuple(c for f in tree.xpath("//figcaption") if (c := normalise_line(f.text_content())))
     return HtmlPage(
         page=page,
         url=getattr(document, "url", "") or "",

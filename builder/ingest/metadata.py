@@ -23,8 +23,6 @@ _BLOCKS = frozenset(
     "p div br h1 h2 h3 h4 h5 h6 li ul ol dl dt dd tr td th table section article header footer aside nav "
     "figure figcaption blockquote main form time address hr pre".split()
 )
-#: Inline elements whose text the page shows apart ("Name</span><span>02 Jun 2020"): a space after them.
-_INLINE_APART = frozenset({"span", "a", "strong", "b", "em", "i", "small", "label"})
 _HIDDEN = "//script|//style|//noscript|//template|//svg|//iframe|//select|//button"
 _ANCHOR = "\ue000"  # a private-use character marks the headline's line
 #: How many visible lines after the headline the byline and dateline may be.
@@ -54,6 +52,8 @@ class PageMeta:
     published_at: str
     outlet: Outlet | None
     audit: tuple[RemovedLine, ...] = field(default_factory=tuple)
+    lines: tuple[str, ...] = ()  # the page's visible lines
+    headline_at: int | None = None  # where the headline is among them
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +82,6 @@ def visible_lines(tree: lxml_html.HtmlElement, anchor: lxml_html.HtmlElement | N
         if tag in _BLOCKS:
             element.tail = "\n" + (element.tail or "")
             element.text = ("\n" + _ANCHOR if element is anchor else "\n") + (element.text or "")
-        elif tag in _INLINE_APART:
-            element.tail = " " + (element.tail or "")
     lines = []
     for line in tree.text_content().split("\n"):
         line = _squash(line)
@@ -344,7 +342,8 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
         audit.append(RemovedLine(0, found.author, f"meta:author={found.author_from}"))
 
     published = _choose_time(found, tree, ld, hints, rules[0].zone, audit)
-    return PageMeta(title=title, author=found.author, published_at=published, outlet=outlet, audit=tuple(audit))
+    return PageMeta(title=title, author=found.author, published_at=published, outlet=outlet, audit=tuple(audit),
+                    lines=tuple(lines), headline_at=start)
 
 
 _LABELLED = re.compile(r"\b(?:penulis|reporter|pewarta|kontributor|laporan wartawan|rep)\b\s*:", re.IGNORECASE)
