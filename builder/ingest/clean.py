@@ -368,6 +368,24 @@ def _restorable(lines: tuple[str, ...], index: int, known: set[str]) -> bool:
     return not (len(above.split()) <= 8 and _PHOTO_CREDIT.search(above))
 
 
+#: Restorable sentences this close below the text's last line mean the extractor stopped too early.
+CUT_OFF_WINDOW = 12
+
+
+def looks_cut_off(text: str, lines: tuple[str, ...], headline_at: int | None) -> bool:
+    """Whether the page goes on with article-like sentences just below the extracted text's last line."""
+    extracted = [line for line in (normalise_line(x) for x in text.split("\n")) if line]
+    if not extracted or not lines:
+        return False
+    floor = headline_at or 0
+    last = next((i for i in range(len(lines) - 1, floor - 1, -1) if lines[i] == extracted[-1]), None)
+    if last is None:
+        return False
+    known = set(extracted)
+    window = range(last + 1, min(len(lines), last + 1 + CUT_OFF_WINDOW))
+    return sum(_restorable(lines, i, known) for i in window) >= 2
+
+
 def restore_missing(text: str, lines: tuple[str, ...], headline_at: int | None,
                     captions: set[str]) -> tuple[str, list[str]]:
     """Put back the article lines the extractor skipped (text directly in a <div>, not in a <p>): a
@@ -431,8 +449,6 @@ def clean_html(html: str) -> HtmlPage | None:
     does not look like the article), the headline, byline and time the page shows (meta tags as a
     fallback) and the outlet's extra boilerplate removed. None when no article text is found.
     May raise ValueError or lxml's errors for HTML that cannot be parsed."""
-    from lxml import html as lxml_html
-
     text, _, document = _extract(html, recall=False)
     hints = Hints(
         title=normalise_line(getattr(document, "title", "") or ""),
@@ -445,7 +461,7 @@ def clean_html(html: str) -> HtmlPage | None:
     audit = list(meta.audit)
     quality = text_quality(text, meta.title) if text.strip() else -1.0
     choice = "precision"
-    if quality < QUALITY_FLOOR or len(text) < SHORT_TEXT:
+    if quality < QUALITY_FLOOR or (len(text) < SHORT_TEXT and looks_cut_off(text, meta.lines, meta.headline_at)):
         recall_text, _, recall_document = _extract(html, recall=True)
         recall_quality = text_quality(recall_text, meta.title) if recall_text.strip() else -1.0
         if recall_quality > quality + 0.05:
@@ -454,8 +470,7 @@ def clean_html(html: str) -> HtmlPage | None:
     audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:trafilatura_{choice}"))
     if not text.strip():
         return None
-    tree = lxml_html.fromstring(html)
-    captions = tuple(c for f in tree.xpath("//figcaption") if (c := normalise_line(f.text_content())))
+    captions = tuple(c for c in (normalise_line(x) for x in meta.captions) if c)
     text, restored = restore_missing(text, meta.lines, meta.headline_at, set(captions))
     audit.extend(RemovedLine(0, line, "extract:restored_from_page") for line in restored)
     page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet))

@@ -53,6 +53,7 @@ class PageMeta:
     outlet: Outlet | None
     audit: tuple[RemovedLine, ...] = field(default_factory=tuple)
     lines: tuple[str, ...] = ()  # the page's visible lines
+    captions: tuple[str, ...] = ()  # the text of its <figcaption>s
     headline_at: int | None = None  # where the headline is among them
 
 
@@ -300,16 +301,16 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
 
     meta_title = strip_site_name(raw_title, rules, site_name) if raw_title else ""
     anchor = _find_anchor(tree, meta_title or hints.title)
-    tree_copy = lxml_html.fromstring(html)
-    anchor_copy = _find_anchor(tree_copy, meta_title or hints.title)
-    lines = visible_lines(tree_copy, anchor_copy)
+    headline = _squash(anchor.text_content()) if anchor is not None else ""
+    captions = tuple(c for f in tree.xpath("//figcaption") if (c := _squash(f.text_content())))
+    lines = visible_lines(tree, anchor)  # changes the tree: what is read from text is read above
     start = next((i for i, line in enumerate(lines) if line.startswith(_ANCHOR)), None)
     if start is not None:
         lines[start] = lines[start][1:].strip()
 
     # Title: the headline shown (h1), else the <title> without the site's name.
     if anchor is not None:
-        title = _squash(anchor.text_content())
+        title = headline
         audit.append(RemovedLine(0, title, "meta:title=visible_h1"))
     else:
         title = meta_title or strip_site_name(hints.title, rules, site_name)
@@ -343,7 +344,7 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
 
     published = _choose_time(found, tree, ld, hints, rules[0].zone, audit)
     return PageMeta(title=title, author=found.author, published_at=published, outlet=outlet, audit=tuple(audit),
-                    lines=tuple(lines), headline_at=start)
+                    lines=tuple(lines), captions=captions, headline_at=start)
 
 
 _LABELLED = re.compile(r"\b(?:penulis|reporter|pewarta|kontributor|laporan wartawan|rep)\b\s*:", re.IGNORECASE)
