@@ -203,11 +203,16 @@ def _apply_rules(text: str, extra: tuple[LineRule, ...] = ()
 
 
 def _read_header(kept: list[tuple[int, str]], removed: list[RemovedLine], header: _Header,
-                 title_given: bool) -> list[tuple[int, str]]:
-    """Take the byline, a repeated title and (unless given) the title off the top; the rest is the body."""
+                 title_given: bool, header_lines: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """Take the byline, a repeated title and (unless given) the title off the top; the rest is the body.
+    With a title given, the top is read only when `header_lines` (byline and dateline lines the page
+    showed, found by the HTML reader) are given; those lines are removed wherever they are on top."""
     body: list[tuple[int, str]] = []
-    header_open = not title_given
+    header_open = not title_given or bool(header_lines)
     for number, line in kept:
+        if header_open and line in header_lines:
+            removed.append(RemovedLine(number, line, "byline"))
+            continue
         if header_open and len(line) <= _MAX_HEADER_LINE:
             date = find_date(line) if not header.published_at else None
             if date is not None and _looks_like_byline(line, date):
@@ -233,7 +238,8 @@ def outlet_line_rules(outlet: Outlet | None) -> tuple[LineRule, ...]:
     return tuple(LineRule(f"outlet_{o.key}", p, 200) for o in rules_for(outlet) for p in o.boilerplate)
 
 
-def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ...] = ()) -> CleanPage:
+def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ...] = (),
+               header_lines: frozenset[str] = frozenset()) -> CleanPage:
     """Clean a scraped page; read title, byline and date from its header unless `title` is given."""
     kept, removed, captions = _apply_rules(text, extra)
     header = _Header(title or "")
@@ -241,7 +247,7 @@ def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ..
         header.source = header.source or find_outlet(item.text)
         if item.reason == "credit" and re.match(r"(penulis|reporter|pewarta)\b", item.text, re.I):
             header.author = header.author or item.text.split(":", 1)[1].strip()
-    body = _read_header(kept, removed, header, title is not None)
+    body = _read_header(kept, removed, header, title is not None, header_lines)
     body = _drop_teaser_tail(body, removed)
     if body and (m := _TRAILING_BYLINE.search(body[-1][1])):
         number, line = body[-1]
@@ -473,7 +479,8 @@ def clean_html(html: str) -> HtmlPage | None:
     captions = tuple(c for c in (normalise_line(x) for x in meta.captions) if c)
     text, restored = restore_missing(text, meta.lines, meta.headline_at, set(captions))
     audit.extend(RemovedLine(0, line, "extract:restored_from_page") for line in restored)
-    page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet))
+    page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet),
+                      header_lines=frozenset(meta.header_lines) | {meta.title})
     page = replace(
         page,
         author=meta.author,

@@ -54,6 +54,7 @@ class PageMeta:
     audit: tuple[RemovedLine, ...] = field(default_factory=tuple)
     lines: tuple[str, ...] = ()  # the page's visible lines
     captions: tuple[str, ...] = ()  # the text of its <figcaption>s
+    header_lines: tuple[str, ...] = ()  # the visible lines the byline and dateline were read from
     headline_at: int | None = None  # where the headline is among them
 
 
@@ -190,6 +191,7 @@ class _Found:
     published: str = ""
     published_from: str = ""
     rejected: list[RemovedLine] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # header lines read (byline, dateline)
 
 
 def _try_author(found: _Found, raw: str, how: str, outlet: Outlet | None, site_name: str,
@@ -238,12 +240,16 @@ def _scan_header(lines: list[str], start: int, rules: tuple[Outlet, ...], found:
             iso, has_clock = _shown_time(line, rules)
             if iso and has_clock:
                 found.published, found.published_from, date_at = iso, "visible_dateline", i
+                found.lines.append(line)
             elif iso and not date_only:
                 date_only = iso
         if not found.author:
             _byline_in(found, line, rules, outlet, site_name, editors, "visible_byline")
+            if found.author:
+                found.lines.append(line)
         if not found.author and i > 0 and any(line.lower() == label for o in rules for label in o.author_label):
-            _try_author(found, window[i - 1], "visible_byline", outlet, site_name, editors)
+            if _try_author(found, window[i - 1], "visible_byline", outlet, site_name, editors):
+                found.lines.extend((window[i - 1], line))
     if not found.author and date_at >= 0:
         line = window[date_at]
         date = find_date(line)
@@ -251,7 +257,8 @@ def _scan_header(lines: list[str], start: int, rules: tuple[Outlet, ...], found:
         if _looks_like_person(prefix):
             _try_author(found, prefix, "visible_byline", outlet, site_name, editors)
         elif date_at > 0 and _looks_like_person(window[date_at - 1]):
-            _try_author(found, window[date_at - 1], "visible_byline", outlet, site_name, editors)
+            if _try_author(found, window[date_at - 1], "visible_byline", outlet, site_name, editors):
+                found.lines.append(window[date_at - 1])
     if not found.published and date_only:
         found.published, found.published_from = date_only, "visible_date"
 
@@ -344,7 +351,8 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
 
     published = _choose_time(found, tree, ld, hints, rules[0].zone, audit)
     return PageMeta(title=title, author=found.author, published_at=published, outlet=outlet, audit=tuple(audit),
-                    lines=tuple(lines), captions=captions, headline_at=start)
+                    lines=tuple(lines), captions=captions, headline_at=start,
+                    header_lines=tuple(found.lines))
 
 
 _LABELLED = re.compile(r"\b(?:penulis|reporter|pewarta|kontributor|laporan wartawan|rep)\b\s*:", re.IGNORECASE)

@@ -105,7 +105,13 @@ def find_outlet_rules(url: str = "", site_name: str = "", title: str = "") -> Ou
         for outlet in outlets:
             if any(host == d or host.endswith("." + d) for d in outlet.domains):
                 return outlet
-    for hint in (site_name, title):
+    # In a <title> only the part after the last separator names the site ("... | Tempo Gaya"): a
+    # headline's own words ("Suara Rakyat", "Bisnis Kuliner") do not.
+    parts = re.split(r"\s+[|\-–—:»]\s+", title)
+    site_parts = [parts[-1]] if len(parts) > 1 else []
+    if (m := re.match(r"([\w.-]+\.(?:com|co\.id|id|net))\s*:", title)):
+        site_parts.append(m.group(1))
+    for hint in (site_name, *site_parts):
         squeezed = squeeze(hint)
         if not squeezed:
             continue
