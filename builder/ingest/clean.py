@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from builder.core.records import RemovedLine
-from builder.ingest.dates import DateMatch, find_date
-from builder.ingest.metadata import Hints, read_metadata
+from builder.ingest.dates import DateMatch, find_date, with_zone
+from builder.ingest.metadata import Hints, read_metadata, read_text_header
 from builder.ingest.outlets import Outlet, rules_for
 
 #: Name of the boilerplate rule set; it goes into every workspace manifest.
@@ -61,6 +61,7 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("topic", r"topik artikel\s*:?.*|(topik|tags?|tagar)\s*:.*|tags?"),
     _rule("related", r"(berita terkait|berita lainnya|rekomendasi|terpopuler|berita terkini|populer)\s*:?"),
     _rule("browse", r"telusuri berita\b.*"),
+    _rule("updated", r"(diperbarui|diupdate|updated?|terakhir diperbarui)\s*:?\s*.{0,40}\d{4}.{0,20}", max_length=80),
     _rule(
         "navigation",
         r"((indeks|infografis|home|beranda|news|video|foto|terkini|index|nasional|regional|internasional"
@@ -76,6 +77,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     _rule("closing_byline", r"\((?=[^)]*[A-Za-z])[\w .,'/&-]{1,60}\)"),
 )
+
+#: How many kept lines at the top of a scraped text page are read as its header.
+TEXT_HEADER_LINES = 24
 
 #: After body text, a line matching one of these rules ends the article.
 FOOTER_RULES = frozenset({"follow", "topic", "related", "browse"})
@@ -211,7 +215,7 @@ def _read_header(kept: list[tuple[int, str]], removed: list[RemovedLine], header
     header_open = not title_given or bool(header_lines)
     for number, line in kept:
         if header_open and line in header_lines:
-            removed.append(RemovedLine(number, line, "byline"))
+            removed.append(RemovedLine(number, line, "duplicate_title" if line == header.title else "byline"))
             continue
         if header_open and len(line) <= _MAX_HEADER_LINE:
             date = find_date(line) if not header.published_at else None
@@ -247,7 +251,24 @@ def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ..
         header.source = header.source or find_outlet(item.text)
         if item.reason == "credit" and re.match(r"(penulis|reporter|pewarta)\b", item.text, re.I):
             header.author = header.author or item.text.split(":", 1)[1].strip()
-    body = _read_header(kept, removed, header, title is not None, header_lines)
+    text_header = None
+    if title is None:
+        credits = [r.text for r in removed if r.reason == "credit"]
+        text_header = read_text_header([line for _, line in kept[:TEXT_HEADER_LINES]], credits)
+    if text_header is not None and text_header.title_at is not None:
+        # The header as the outlet's rules read it; lines above the headline are the site's name and section.
+        # (A text page has no meta tags to cross-check: its removed lines are all lines of the page.)
+        removed.extend(RemovedLine(n, line, "above_title") for n, line in kept[: text_header.title_at])
+        removed.append(RemovedLine(*kept[text_header.title_at], "title"))
+        kept = kept[text_header.title_at + 1 :]
+        header = _Header(text_header.title, text_header.author or header.author, text_header.published_at,
+                         header.source or (text_header.outlet.name if text_header.outlet else ""))
+        body = _read_header(kept, removed, header, True, frozenset(text_header.used) | {text_header.title})
+    else:
+        body = _read_header(kept, removed, header, title is not None, header_lines)
+    if len(header.published_at) > 10 and "+" not in header.published_at[10:]:
+        zone = text_header.outlet.zone if text_header and text_header.outlet else "WIB"
+        header.published_at = with_zone(header.published_at, zone)
     body = _drop_teaser_tail(body, removed)
     if body and (m := _TRAILING_BYLINE.search(body[-1][1])):
         number, line = body[-1]

@@ -420,3 +420,63 @@ def _same_instant(a: str, b: str) -> bool:
     if (da.utcoffset() is None) != (db.utcoffset() is None):
         return da.replace(tzinfo=None) == db.replace(tzinfo=None)
     return abs((da - db).total_seconds()) < 60
+
+
+# --- scraped plain-text pages ---------------------------------------------------------------------
+
+#: The headline of a scraped text page is among its first lines, below at most this many short lines.
+TEXT_TITLE_ZONE = 6
+
+
+@dataclass(frozen=True, slots=True)
+class TextHeader:
+    """The header of a scraped text page, read with the same outlet rules as an HTML page."""
+
+    title_at: int | None
+    title: str = ""
+    author: str = ""
+    published_at: str = ""
+    outlet: Outlet | None = None
+    used: tuple[str, ...] = ()  # the lines the byline and dateline were read from
+    audit: tuple[RemovedLine, ...] = ()
+
+
+def _site_line(line: str) -> Outlet | None:
+    return find_outlet_rules(site_name=line) if len(line.split()) <= 3 else None
+
+
+def read_text_header(lines: list[str], credits: list[str]) -> TextHeader:
+    """Title, byline and dateline of a scraped page from its first lines (site name, section, headline,
+    byline, dateline), the credit lines ("Penulis: X") as the fallback for the author."""
+    outlet = None
+    title_at = None
+    for index, line in enumerate(lines[: TEXT_TITLE_ZONE + 1]):
+        site = _site_line(line)
+        if site is not None:
+            outlet = outlet or site
+            continue
+        words = line.split()
+        if (3 <= len(words) <= 25 and not line.endswith((".", ",", ";", ":", ")")) and find_date(line) is None
+                and not re.search(r"[.!?][\"”]?\s", line)
+                and not _LABELLED.search(line) and not re.match(r"(?i)(oleh|by)\b", line)):
+            title_at = index
+            break
+        if len(words) > 5:
+            break
+    if title_at is None:
+        return TextHeader(None)
+    rules = rules_for(outlet)
+    found = _Found()
+    _scan_header(lines, title_at + 1, rules, found, outlet, "", set())
+    if not found.author:
+        for line in credits:
+            _byline_in(found, line, rules, outlet, "", set(), "visible_credit")
+            if found.author:
+                break
+    audit = list(found.rejected)
+    if found.author:
+        audit.append(RemovedLine(0, found.author, f"meta:author={found.author_from}"))
+    if found.published:
+        audit.append(RemovedLine(0, found.published, f"meta:published_at={found.published_from}"))
+    return TextHeader(title_at, lines[title_at], found.author, found.published, outlet, tuple(found.lines),
+                      tuple(audit))

@@ -13,7 +13,7 @@ import pytest
 from builder.core.records import Article
 from builder.evaluate.pages import evaluate_pages
 from builder.ingest.clean import clean_html, restore_missing
-from builder.ingest.read import read_file, read_html_page
+from builder.ingest.read import read_file, read_html_page, read_text_page
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "pages"
 
@@ -192,3 +192,36 @@ def test_no_article_text() -> None:
     assert clean_html("<html><body></body></html>") is None
     only_navigation = clean_html("<html><body><nav>Beranda</nav></body></html>")
     assert only_navigation is not None and only_navigation.page.paragraphs == ()
+
+
+# --- scraped plain-text pages (the seed's format) in several outlets' formats ----------------------
+
+_TEXT_BODY = "\n".join(_PARAGRAPHS[:3])
+
+
+@pytest.mark.parametrize(
+    ("header", "footer", "author", "published"),
+    [
+        ("detikNews\n{t}\nVidya Pinandhita - detikNews\nKamis, 02 Nov 2023 20:59 WIB", "",
+         "Vidya Pinandhita", "2023-11-02T20:59:00+07:00"),
+        ("Liputan6.com\n{t}\nOleh Novita Ayuningtyas pada 21 Jul 2021, 07:00 WIB\nDiperbarui 21 Jul 2021, 07:00 WIB", "",
+         "Novita Ayuningtyas", "2021-07-21T07:00:00+07:00"),
+        ("merdeka.com\n{t}\nJABAR | 16 Juni 2021 13:00\nReporter : Andre Kurniawan",
+         "(mdk/yan)\nGibran Larang Warga Solo Bepergian ke Zona Merah\nSatgas Bubarkan Resepsi Pernikahan di Bekasi\n"
+         "Ruangan Isolasi Pasien di Tangerang Hampir Penuh", "Andre Kurniawan", "2021-06-16T13:00:00+07:00"),
+        ("ANTARA News\n{t}\nRabu, 4 November 2015 21:04 WITA\nPewarta: Evarukdijati", "Editor: Budi Suyanto",
+         "Evarukdijati", "2015-11-04T21:04:00+08:00"),
+        ("Tempo.co\n{t}\nReporter: Andita Rahma\nEditor: Juli Hantoro\nRabu, 4 November 2015 21:04 WIB", "",
+         "Andita Rahma", "2015-11-04T21:04:00+07:00"),
+        ("CNN Indonesia\n{t}\nCNN Indonesia | Rabu, 04/01/2023 10:30 WIB", "(asa/ain)", "", "2023-01-04T10:30:00+07:00"),
+        ("{t}\nJumat, 9 Oktober 2020 | 14:01 WIB\nOleh : Arnold H Sianturi / FMB", "", "Arnold H Sianturi",
+         "2020-10-09T14:01:00+07:00"),
+        ("{t}\nPenulis: Despian Nurhidayat\nPada: Rabu, 04 Nov 2015, 21:04 WIB", "", "Despian Nurhidayat",
+         "2015-11-04T21:04:00+07:00"),
+    ],
+)
+def test_text_pages_of_several_outlets(header: str, footer: str, author: str, published: str) -> None:
+    text = f"{header.format(t=TITLE)}\n{_TEXT_BODY}\n{footer}"
+    article = read_text_page(text, "page.txt")
+    assert (article.title, article.author, article.published_at) == (TITLE, author, published)
+    assert article.body == "\n\n".join(_PARAGRAPHS[:3])
