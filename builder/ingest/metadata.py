@@ -32,9 +32,14 @@ _EDITOR = re.compile(r"\b(?:editor|penyunting|redaktur|editing)\s*:\s*(?P<name>[
                      re.IGNORECASE)
 _NOT_A_NAME = re.compile(
     r"https?:|www\.|\.(?:com|co\.id|id|net|org)\b|@|\d|\b(?:web ?design\w*|developer|admin|webmaster|seo|team"
-    r"|redaksi|desk|media group|cyber media|network|official)\b",
+    r"|redaksi|desk|media group|cyber media|network|official"
+    # section names, which sit where a byline would ("News Nasional", "Ekonomi Bisnis")
+    r"|news|berita|nasional|regional|internasional|megapolitan|daerah|ekonomi|bisnis|finansial|olahraga|sport"
+    r"|hiburan|lifestyle|gaya hidup|tekno|teknologi|otomotif|health|kesehatan|travel|food|kuliner|video|foto"
+    r"|politik|hukum|pendidikan|trending|viral|headline|terkini|terpopuler|home|beranda)\b",
     re.IGNORECASE,
 )
+_PARTICLES = frozenset({"bin", "binti", "van", "de", "der", "da", "dan", "al", "el", "von", "di", "&"})
 _INITIALS_TAIL = re.compile(r"\s*(?:/\s*[A-Za-z]{2,5}|\([a-z/ ]{2,15}\))\s*$")
 _OUTLET_TAIL = re.compile(r"\s*[-–—,]\s*[\w.]+\.(?:com|co\.id|id)\b.*$|\s*[-–—]\s*detik\w*\s*$", re.IGNORECASE)
 _LABELS = re.compile(
@@ -173,6 +178,9 @@ def reject_name(name: str, outlet: Outlet | None, site_name: str = "") -> str:
         return "not_a_name"
     if not any(ch.isalpha() for ch in name):
         return "not_a_name"
+    words = [w for w in re.split(r"[\s,]+", name) if w and w[0].isalpha() and w.lower() not in _PARTICLES]
+    if words and (not name[0].isupper() or sum(w[0].isupper() for w in words) < 0.5 * len(words)):
+        return "not_capitalised"  # "Oleh karena itu ..." opens a sentence, not a byline
     return ""
 
 

@@ -126,6 +126,10 @@ def test_teaser_list_after_closing_initials_is_removed_with_a_reason() -> None:
         ("<div>Beryl Santoso</div><div>- 7 Oktober 2020, 15:13 WIB</div>", "Beryl Santoso",
          "2020-10-07T15:13:00+07:00"),
         ("<div>NASIONAL | 17 Juni 2021 11:38</div><div>Editor: Yoga Sukmana</div>", "", "2021-06-17T11:38:00+07:00"),
+        # not bylines: a section name above the dateline, a sentence that opens with "Oleh"
+        ("<div>News Nasional</div><div>Senin, 06 Jan 2022 10:30 WIB</div>", "", "2022-01-06T10:30:00+07:00"),
+        ("<div>Senin, 06 Jan 2022 10:30 WIB</div><p>Oleh sebab itu warga diminta waspada.</p>", "",
+         "2022-01-06T10:30:00+07:00"),
     ],
 )
 def test_byline_and_dateline_formats(header: str, author: str, published: str) -> None:
