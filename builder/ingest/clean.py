@@ -413,6 +413,39 @@ def looks_cut_off(text: str, lines: tuple[str, ...], headline_at: int | None) ->
     return sum(_restorable(lines, i, known) for i in window) >= 2
 
 
+#: Below a cut-off text, restorable sentences at most this many lines apart are one article going on.
+CONTINUE_GAP = 4
+
+
+def continue_cut_off(text: str, lines: tuple[str, ...], headline_at: int | None,
+                     captions: set[str]) -> tuple[str, list[str]]:
+    """Append the article's sentences that follow the extracted text's last line on the page (a later
+    section or page of a paginated article): restorable lines at most CONTINUE_GAP lines apart, up to
+    the first line of the page's footer (tags, related stories)."""
+    extracted = [line for line in (normalise_line(x) for x in text.split("\n")) if line]
+    if not extracted or not lines:
+        return text, []
+    floor = headline_at or 0
+    last = next((i for i in range(len(lines) - 1, floor - 1, -1) if lines[i] == extracted[-1]), None)
+    if last is None:
+        return text, []
+    known = set(extracted) | captions
+    added: list[str] = []
+    index, since = last + 1, 0
+    while index < len(lines) and since <= CONTINUE_GAP:
+        line = lines[index]
+        if match_rule(line) in FOOTER_RULES:
+            break
+        if _restorable(lines, index, known):
+            added.append(line)
+            known.add(line)
+            since = 0
+        else:
+            since += 1
+        index += 1
+    return ("\n".join([text, *added]), added) if added else (text, [])
+
+
 def restore_missing(text: str, lines: tuple[str, ...], headline_at: int | None,
                     captions: set[str]) -> tuple[str, list[str]]:
     """Put back the article lines the extractor skipped (text directly in a <div>, not in a <p>): a
@@ -495,6 +528,9 @@ def clean_html(html: str) -> HtmlPage | None:
             text, quality, choice = recall_text, recall_quality, "recall"
             document = document or recall_document
     audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:trafilatura_{choice}"))
+    if text.strip() and looks_cut_off(text, meta.lines, meta.headline_at):
+        text, added = continue_cut_off(text, meta.lines, meta.headline_at, set(meta.captions))
+        audit.extend(RemovedLine(0, line, "extract:continued_from_page") for line in added)
     if not text.strip():
         return None
     captions = tuple(c for c in (normalise_line(x) for x in meta.captions) if c)
