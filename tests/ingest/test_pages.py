@@ -12,7 +12,12 @@ import pytest
 
 from builder.core.records import Article
 from builder.evaluate.pages import evaluate_pages
-from builder.ingest.clean import clean_html, restore_missing
+from builder.ingest.clean import (
+    clean_html,
+    continue_cut_off,
+    looks_cut_off,
+    restore_missing,
+)
 from builder.ingest.read import read_file, read_html_page, read_text_page
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "pages"
@@ -229,3 +234,15 @@ def test_text_pages_of_several_outlets(header: str, footer: str, author: str, pu
     article = read_text_page(text, "page.txt")
     assert (article.title, article.author, article.published_at) == (TITLE, author, published)
     assert article.body == "\n\n".join(_PARAGRAPHS[:3])
+
+
+def test_cut_off_text_is_continued_up_to_the_footer() -> None:
+    sentence = "Kalimat badan berita yang cukup panjang untuk menjadi satu paragraf nomor {}."
+    lines = ("Judul", sentence.format(1), "2 dari 3 halaman", sentence.format(2), "Perbesar",
+             "Foto (Sumber: Instagram)", sentence.format(3), "Berita Terkait",
+             "Teaser panjang dari berita lain yang juga berakhir dengan titik di ujungnya.")
+    text, added = continue_cut_off(sentence.format(1), lines, 0, set())
+    assert added == [sentence.format(2), sentence.format(3)]
+    assert text.split("\n") == [sentence.format(i) for i in (1, 2, 3)]
+    assert looks_cut_off(sentence.format(1), lines, 0)
+    assert not looks_cut_off(text, lines, 0)
