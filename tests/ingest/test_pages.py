@@ -239,7 +239,7 @@ def test_text_pages_of_several_outlets(header: str, footer: str, author: str, pu
 def test_cut_off_text_is_continued_up_to_the_footer() -> None:
     sentence = "Kalimat badan berita yang cukup panjang untuk menjadi satu paragraf nomor {}."
     lines = ("Judul", sentence.format(1), "2 dari 3 halaman", sentence.format(2), "Perbesar",
-             "Foto (Sumber: Instagram)", sentence.format(3), "Berita Terkait",
+             "Foto (Sumber: Instagram)", "3 dari 3 halaman", sentence.format(3), "Berita Terkait",
              "Teaser panjang dari berita lain yang juga berakhir dengan titik di ujungnya.")
     text, added = continue_cut_off(sentence.format(1), lines, 0, set())
     assert added == [sentence.format(2), sentence.format(3)]
