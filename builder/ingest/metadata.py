@@ -392,6 +392,9 @@ def _choose_time(found: _Found, tree: lxml_html.HtmlElement, ld: list[dict[str, 
     metas = [("meta_published_time", v) for v in _meta(tree, "article:published_time", "pubdate",
                                                        "datePublished", "publishdate", "content_PublishedDate")]
     metas += [("json_ld_date", str(item["datePublished"])) for item in ld if item.get("datePublished")]
+    # <time datetime> and hAtom's <abbr class="published|updated" title> (Blogger and WordPress themes)
+    metas += [("time_element", str(v)) for v in tree.xpath(
+        '//time/@datetime | //abbr[contains(@class, "published") or contains(@class, "updated")]/@title')]
     metas += [("trafilatura_date", hints.date)] if hints.date else []
     parsed = [(how, iso) for how, raw in metas if (iso := normalise_timestamp(raw))]
     shown = found.published
