@@ -393,13 +393,14 @@ def _choose_time(found: _Found, tree: lxml_html.HtmlElement, ld: list[dict[str, 
                                                        "datePublished", "publishdate", "content_PublishedDate")]
     metas += [("json_ld_date", str(item["datePublished"])) for item in ld if item.get("datePublished")]
     # <time datetime> and hAtom's <abbr class="published|updated" title> (Blogger and WordPress themes)
+    # (only the first: later ones are usually the times of other stories in lists)
     metas += [("time_element", str(v)) for v in tree.xpath(
-        '//time/@datetime | //abbr[contains(@class, "published") or contains(@class, "updated")]/@title')]
+        '(//time/@datetime | //abbr[contains(@class, "published") or contains(@class, "updated")]/@title)[1]')]
     metas += [("trafilatura_date", hints.date)] if hints.date else []
     parsed = [(how, iso) for how, raw in metas if (iso := normalise_timestamp(raw))]
     shown = found.published
     if shown and len(shown) > 10:
-        for how, iso in parsed:
+        for how, iso in dict.fromkeys(parsed):
             if len(iso) > 10 and not _same_instant(iso, shown):
                 audit.append(RemovedLine(0, iso, f"meta:rejected_published_at={how}:disagrees_with_page"))
         audit.append(RemovedLine(0, shown, f"meta:published_at={found.published_from}"))
