@@ -510,6 +510,10 @@ def clean_html(html: str) -> HtmlPage | None:
     fallback) and the outlet's extra boilerplate removed. None when no article text is found.
     May raise ValueError or lxml's errors for HTML that cannot be parsed."""
     text, _, document = _extract(html, recall=False)
+    if document is None or not text.strip():
+        text, _, document = _extract(html, recall=True)
+        if document is None or not text.strip():
+            return None
     hints = Hints(
         title=normalise_line(getattr(document, "title", "") or ""),
         author=normalise_line(getattr(document, "author", "") or ""),

@@ -246,3 +246,8 @@ def test_cut_off_text_is_continued_up_to_the_footer() -> None:
     assert text.split("\n") == [sentence.format(i) for i in (1, 2, 3)]
     assert looks_cut_off(sentence.format(1), lines, 0)
     assert not looks_cut_off(text, lines, 0)
+
+
+@pytest.mark.parametrize("html", ["<!-- nothing -->", "<html></html>", "<p></p>", "\x0c"])
+def test_pages_without_text_are_none_not_errors(html: str) -> None:
+    assert clean_html(html) is None
