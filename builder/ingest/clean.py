@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from builder.core.records import RemovedLine
-from builder.ingest.dates import DateMatch, find_date
+from builder.ingest.dates import DateMatch, find_date, with_zone
+from builder.ingest.metadata import Hints, read_metadata, read_text_header
+from builder.ingest.outlets import Outlet, rules_for
 
 #: Name of the boilerplate rule set; it goes into every workspace manifest.
-RULES_VERSION = "clean.rules.v1"
+RULES_VERSION = "clean.rules.v2"
 
 # Spaces that are not U+0020 (the seed page has U+00A0) and invisible characters.
 # U+200D (zero-width joiner) is kept: it is part of emoji sequences.
@@ -46,7 +48,7 @@ def _rule(name: str, pattern: str, max_length: int = 120) -> LineRule:
 
 LINE_RULES: tuple[LineRule, ...] = (
     _rule("advertisement", r"(advertisement|iklan|ads|sponsored|scroll to (continue|resume) with content)"),
-    _rule("read_also", r"(baca juga|baca pula|lihat juga|simak juga|artikel terkait)\s*[:\-–]?.*"),
+    _rule("read_also", r"(baca juga|baca pula|lihat juga|simak juga|artikel terkait)\s*[:\-–]?.*|baca\s*:.+"),
     _rule(
         "widget",
         r"([AaT]\s*){1,3}|[-+]?\s*A\s*[-+]|(share|bagikan|tweet|copy link|salin tautan|komentar|lihat foto)",
@@ -59,6 +61,7 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("topic", r"topik artikel\s*:?.*|(topik|tags?|tagar)\s*:.*|tags?"),
     _rule("related", r"(berita terkait|berita lainnya|rekomendasi|terpopuler|berita terkini|populer)\s*:?"),
     _rule("browse", r"telusuri berita\b.*"),
+    _rule("updated", r"(diperbarui|diupdate|updated?|terakhir diperbarui)\s*:?\s*.{0,40}\d{4}.{0,20}", max_length=80),
     _rule(
         "navigation",
         r"((indeks|infografis|home|beranda|news|video|foto|terkini|index|nasional|regional|internasional"
@@ -75,6 +78,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("closing_byline", r"\((?=[^)]*[A-Za-z])[\w .,'/&-]{1,60}\)"),
 )
 
+#: How many kept lines at the top of a scraped text page are read as its header.
+TEXT_HEADER_LINES = 24
+
 #: After body text, a line matching one of these rules ends the article.
 FOOTER_RULES = frozenset({"follow", "topic", "related", "browse"})
 
@@ -87,7 +93,13 @@ _DATELINE = re.compile(
     r"(?:\((?P<agency>[A-Za-z .]+)\))?\s*[–—-]{1,2}\s+(?=\S)"
 )
 # "... katanya. (ant/rdk)": reporter initials closing the last paragraph.
-_TRAILING_BYLINE = re.compile(r"(?<=[.!?\"”])\s+([(\[][\w/ .,-]{1,30}[)\]])$")
+_TRAILING_BYLINE = re.compile(
+    r"(?:(?<=[.!?\"”])\s+([(\[][\w/ .,-]{1,30}[)\]])|\s+(\((?:[a-z]{2,6}/)+[a-z]{2,6}\)))$"
+)
+# A line that reads like a headline in a list of other stories: a few capitalised words, no sentence end.
+_SENTENCE_END = (".", "!", "?", '"', "”", ":", ";", ",", ")")
+#: This many headline-like lines at the end of the text are a teaser list, not the article.
+TEASER_RUN = 3
 _MAX_TITLE_WORDS = 30
 _MAX_HEADER_LINE = 200
 
@@ -122,9 +134,9 @@ class CleanPage:
         return "\n\n".join(self.paragraphs)
 
 
-def match_rule(line: str) -> str | None:
+def match_rule(line: str, extra: tuple[LineRule, ...] = ()) -> str | None:
     """The name of the first boilerplate rule that the whole line matches, or None."""
-    for rule in LINE_RULES:
+    for rule in LINE_RULES + extra:
         if len(line) <= rule.max_length and rule.pattern.fullmatch(line):
             return rule.name
     return None
@@ -167,7 +179,8 @@ class _Header:
     source: str = ""
 
 
-def _apply_rules(text: str) -> tuple[list[tuple[int, str]], list[RemovedLine], list[str]]:
+def _apply_rules(text: str, extra: tuple[LineRule, ...] = ()
+                 ) -> tuple[list[tuple[int, str]], list[RemovedLine], list[str]]:
     """Lines kept (with their numbers), lines removed by a rule, and photo captions."""
     removed: list[RemovedLine] = []
     captions: list[str] = []
@@ -178,9 +191,9 @@ def _apply_rules(text: str) -> tuple[list[tuple[int, str]], list[RemovedLine], l
         if not line:
             continue
         if footer_from is not None:
-            rule = match_rule(line) or f"footer_after_{footer_from}"
+            rule = match_rule(line, extra) or f"footer_after_{footer_from}"
         else:
-            rule = match_rule(line)
+            rule = match_rule(line, extra)
         if rule is None:
             kept.append((number, line))
             in_body = in_body or _looks_like_body(line)
@@ -194,11 +207,16 @@ def _apply_rules(text: str) -> tuple[list[tuple[int, str]], list[RemovedLine], l
 
 
 def _read_header(kept: list[tuple[int, str]], removed: list[RemovedLine], header: _Header,
-                 title_given: bool) -> list[tuple[int, str]]:
-    """Take the byline, a repeated title and (unless given) the title off the top; the rest is the body."""
+                 title_given: bool, header_lines: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """Take the byline, a repeated title and (unless given) the title off the top; the rest is the body.
+    With a title given, the top is read only when `header_lines` (byline and dateline lines the page
+    showed, found by the HTML reader) are given; those lines are removed wherever they are on top."""
     body: list[tuple[int, str]] = []
-    header_open = not title_given
+    header_open = not title_given or bool(header_lines)
     for number, line in kept:
+        if header_open and line in header_lines:
+            removed.append(RemovedLine(number, line, "duplicate_title" if line == header.title else "byline"))
+            continue
         if header_open and len(line) <= _MAX_HEADER_LINE:
             date = find_date(line) if not header.published_at else None
             if date is not None and _looks_like_byline(line, date):
@@ -219,19 +237,43 @@ def _read_header(kept: list[tuple[int, str]], removed: list[RemovedLine], header
     return body
 
 
-def clean_page(text: str, *, title: str | None = None) -> CleanPage:
+def outlet_line_rules(outlet: Outlet | None) -> tuple[LineRule, ...]:
+    """The extra boilerplate lines of an outlet's table (and the generic table) as line rules."""
+    return tuple(LineRule(f"outlet_{o.key}", p, 200) for o in rules_for(outlet) for p in o.boilerplate)
+
+
+def clean_page(text: str, *, title: str | None = None, extra: tuple[LineRule, ...] = (),
+               header_lines: frozenset[str] = frozenset()) -> CleanPage:
     """Clean a scraped page; read title, byline and date from its header unless `title` is given."""
-    kept, removed, captions = _apply_rules(text)
+    kept, removed, captions = _apply_rules(text, extra)
     header = _Header(title or "")
     for item in removed:
         header.source = header.source or find_outlet(item.text)
         if item.reason == "credit" and re.match(r"(penulis|reporter|pewarta)\b", item.text, re.I):
             header.author = header.author or item.text.split(":", 1)[1].strip()
-    body = _read_header(kept, removed, header, title is not None)
+    text_header = None
+    if title is None:
+        credits = [r.text for r in removed if r.reason == "credit"]
+        text_header = read_text_header([line for _, line in kept[:TEXT_HEADER_LINES]], credits)
+    if text_header is not None and text_header.title_at is not None:
+        # The header as the outlet's rules read it; lines above the headline are the site's name and section.
+        # (A text page has no meta tags to cross-check: its removed lines are all lines of the page.)
+        removed.extend(RemovedLine(n, line, "above_title") for n, line in kept[: text_header.title_at])
+        removed.append(RemovedLine(*kept[text_header.title_at], "title"))
+        kept = kept[text_header.title_at + 1 :]
+        header = _Header(text_header.title, text_header.author or header.author, text_header.published_at,
+                         header.source or (text_header.outlet.name if text_header.outlet else ""))
+        body = _read_header(kept, removed, header, True, frozenset(text_header.used) | {text_header.title})
+    else:
+        body = _read_header(kept, removed, header, title is not None, header_lines)
+    if len(header.published_at) > 10 and "+" not in header.published_at[10:]:
+        zone = text_header.outlet.zone if text_header and text_header.outlet else "WIB"
+        header.published_at = with_zone(header.published_at, zone)
+    body = _drop_teaser_tail(body, removed)
     if body and (m := _TRAILING_BYLINE.search(body[-1][1])):
         number, line = body[-1]
-        body[-1] = (number, line[: m.start()])
-        removed.append(RemovedLine(number, m.group(1), "closing_byline"))
+        body[-1] = (number, line[: m.start()].rstrip())
+        removed.append(RemovedLine(number, m.group(1) or m.group(2), "closing_byline"))
     paragraphs = tuple(line for _, line in body)
     dateline = find_dateline(paragraphs[0]) if paragraphs else ""
     if paragraphs and not header.source:
@@ -251,6 +293,28 @@ def clean_page(text: str, *, title: str | None = None) -> CleanPage:
     )
 
 
+def _headline_like(line: str) -> bool:
+    words = line.split()
+    if not 3 <= len(words) <= 20 or line.endswith(_SENTENCE_END) or not line[0].isalpha():
+        return False
+    capitals = sum(w[0].isupper() or w[0].isdigit() for w in words)
+    return capitals >= 0.5 * len(words)
+
+
+def _drop_teaser_tail(body: list[tuple[int, str]], removed: list[RemovedLine]) -> list[tuple[int, str]]:
+    """Remove a list of other stories' headlines that ends the text: TEASER_RUN or more headline-like
+    lines, or any after the closing initials ("... (mdk/yan)") of the article."""
+    end = len(body)
+    while end > 0 and _headline_like(body[end - 1][1]):
+        end -= 1
+    run = len(body) - end
+    after_initials = end > 0 and bool(_TRAILING_BYLINE.search(body[end - 1][1]))
+    if run == 0 or end == 0 or not (run >= TEASER_RUN or after_initials):
+        return body
+    removed.extend(RemovedLine(number, line, "teaser_list") for number, line in body[end:])
+    return body[:end]
+
+
 def _looks_like_body(line: str) -> bool:
     return len(line) > _MAX_HEADER_LINE or (len(line.split()) >= 8 and line.endswith((".", '"', "”")))
 
@@ -261,3 +325,234 @@ def _looks_like_byline(line: str, date: DateMatch) -> bool:
 
 def _looks_like_title(line: str) -> bool:
     return len(line.split()) <= _MAX_TITLE_WORDS and not line.endswith((".", ",", ";", ":"))
+
+
+# --- HTML pages ---------------------------------------------------------------------------
+
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d+\s+(?:menit|jam|hari)\s+(?:yang\s+)?lalu\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlPage:
+    """A cleaned HTML page: the page, its URL and site name, and the captions of its figures."""
+
+    page: CleanPage
+    url: str
+    source: str
+    captions: tuple[str, ...]
+
+
+def text_quality(text: str, title: str) -> float:
+    """How much a text looks like one article (higher is better): its opening shares words with the
+    headline, its lines are sentences rather than short headline-like lines or timestamps."""
+    lines = [line for line in (normalise_line(x) for x in text.split("\n")) if line]
+    if not lines:
+        return -1.0
+    words = sum(len(line.split()) for line in lines)
+    sentences = sum(len(line.split()) >= 12 and line.endswith((".", '"', "”", "?", "!", ")")) for line in lines)
+    headline_like = sum(len(line.split()) < 12 and not line.endswith((".", '"', "”")) for line in lines)
+    stamps = sum(bool(_CLOCK.search(line)) and len(line.split()) < 12 for line in lines)
+    head = set(_words(" ".join(lines[:4])))
+    title_words = set(_words(title))
+    overlap = len(head & title_words) / len(title_words) if title_words else 0.5
+    return (overlap + sentences / len(lines) - headline_like / len(lines) - 2 * stamps / len(lines)
+            + min(words, 300) / 600)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 3]
+
+
+#: Below this quality, or when shorter than SHORT_TEXT characters (a text cut off after its first
+#: section), the precision-mode text is checked against trafilatura's recall mode.
+QUALITY_FLOOR = 0.9
+SHORT_TEXT = 1500
+
+
+#: How far apart (in visible lines) two extracted paragraphs may be for the lines between to be restored.
+RESTORE_GAP = 6
+#: How far below the headline a dateline lead may be for it to be restored.
+LEAD_WINDOW = 20
+
+
+_SENTENCE_INSIDE = re.compile(r"[.!?][\"”]?\s+[A-Z\"“]")
+_PHOTO_CREDIT = re.compile(r"/|©|\(c\)|\b(?:foto|photo|dok|lihat foto|perbesar|ilustrasi)\b", re.IGNORECASE)
+
+
+def _sentence_like(line: str) -> bool:
+    words = len(line.split())
+    ends = line.endswith((".", "!", "?", '"', "”"))
+    return (words >= 10 and ends or words >= 15 and bool(_SENTENCE_INSIDE.search(line))) and match_rule(line) is None
+
+
+def _restorable(lines: tuple[str, ...], index: int, known: set[str]) -> bool:
+    """A visible line that may be article text the extractor skipped: a sentence, not already in the
+    text, not a caption (the line above it is not a photo credit or "lihat foto")."""
+    line = lines[index]
+    if line in known or "©" in line or not _sentence_like(line):
+        return False
+    above = lines[index - 1] if index > 0 else ""
+    return not (len(above.split()) <= 8 and _PHOTO_CREDIT.search(above))
+
+
+#: Restorable sentences this close below the text's last line mean the extractor stopped too early.
+CUT_OFF_WINDOW = 12
+
+
+def looks_cut_off(text: str, lines: tuple[str, ...], headline_at: int | None) -> bool:
+    """Whether the page goes on with article-like sentences just below the extracted text's last line."""
+    extracted = [line for line in (normalise_line(x) for x in text.split("\n")) if line]
+    if not extracted or not lines:
+        return False
+    floor = headline_at or 0
+    last = next((i for i in range(len(lines) - 1, floor - 1, -1) if lines[i] == extracted[-1]), None)
+    if last is None:
+        return False
+    known = set(extracted)
+    window = range(last + 1, min(len(lines), last + 1 + CUT_OFF_WINDOW))
+    return sum(_restorable(lines, i, known) for i in window) >= 2
+
+
+#: Below a cut-off text, restorable sentences at most this many lines apart are one article going on.
+CONTINUE_GAP = 4
+
+
+def continue_cut_off(text: str, lines: tuple[str, ...], headline_at: int | None,
+                     captions: set[str]) -> tuple[str, list[str]]:
+    """Append the article's sentences that follow the extracted text's last line on the page (a later
+    section or page of a paginated article): restorable lines at most CONTINUE_GAP lines apart, up to
+    the first line of the page's footer (tags, related stories)."""
+    extracted = [line for line in (normalise_line(x) for x in text.split("\n")) if line]
+    if not extracted or not lines:
+        return text, []
+    floor = headline_at or 0
+    last = next((i for i in range(len(lines) - 1, floor - 1, -1) if lines[i] == extracted[-1]), None)
+    if last is None:
+        return text, []
+    known = set(extracted) | captions
+    added: list[str] = []
+    index, since = last + 1, 0
+    while index < len(lines) and since <= CONTINUE_GAP:
+        line = lines[index]
+        if match_rule(line) in FOOTER_RULES:
+            break
+        if _restorable(lines, index, known):
+            added.append(line)
+            known.add(line)
+            since = 0
+        else:
+            since += 1
+        index += 1
+    return ("\n".join([text, *added]), added) if added else (text, [])
+
+
+def restore_missing(text: str, lines: tuple[str, ...], headline_at: int | None,
+                    captions: set[str]) -> tuple[str, list[str]]:
+    """Put back the article lines the extractor skipped (text directly in a <div>, not in a <p>): a
+    dateline lead between the headline and the first extracted paragraph, and sentences between two
+    extracted paragraphs that are close on the page. Returns the text and the lines restored."""
+    if not lines:
+        return text, []
+    extracted = [normalise_line(x) for x in text.split("\n")]
+    where: dict[str, int] = {}
+    floor = headline_at or 0
+    for index, line in enumerate(lines):
+        if index >= floor:
+            where.setdefault(line, index)
+    known = set(extracted) | captions
+    positions = [where.get(line) for line in extracted]
+    inserts: dict[int, list[str]] = {}  # extracted line number -> lines to put before it
+    restored: list[str] = []
+    previous: tuple[int, int] | None = None  # (extracted line number, visible index)
+    for number, position in enumerate(positions):
+        if position is None:
+            continue
+        if previous is None:
+            if headline_at is not None and 0 < position - headline_at <= LEAD_WINDOW:
+                for index in range(headline_at + 1, position):
+                    if find_dateline(lines[index]) and _restorable(lines, index, known):
+                        inserts.setdefault(number, []).append(lines[index])
+        elif 1 < position - previous[1] <= RESTORE_GAP:
+            for index in range(previous[1] + 1, position):
+                if _restorable(lines, index, known):
+                    inserts.setdefault(number, []).append(lines[index])
+        previous = (number, position)
+    if not inserts:
+        return text, []
+    out: list[str] = []
+    for number, line in enumerate(text.split("\n")):
+        for extra in inserts.get(number, []):
+            out.append(extra)
+            restored.append(extra)
+        out.append(line)
+    return "\n".join(out), restored
+
+
+def _extract(html: str, recall: bool) -> tuple[str, str, object]:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_recall=recall,
+        date_extraction_params={"extensive_search": True, "original_date": True},
+    )
+    if document is None:
+        return "", "", None
+    return document.text or "", document.title or "", document
+
+
+def clean_html(html: str) -> HtmlPage | None:
+    """An HTML page cleaned: the article's text (trafilatura, checked and retried in recall mode when it
+    does not look like the article), the headline, byline and time the page shows (meta tags as a
+    fallback) and the outlet's extra boilerplate removed. None when no article text is found.
+    May raise ValueError or lxml's errors for HTML that cannot be parsed."""
+    text, _, document = _extract(html, recall=False)
+    if document is None or not text.strip():
+        text, _, document = _extract(html, recall=True)
+        if document is None or not text.strip():
+            return None
+    hints = Hints(
+        title=normalise_line(getattr(document, "title", "") or ""),
+        author=normalise_line(getattr(document, "author", "") or ""),
+        date=getattr(document, "date", "") or "",
+        url=getattr(document, "url", "") or "",
+        sitename=normalise_line(getattr(document, "sitename", "") or ""),
+    )
+    meta = read_metadata(html, hints)
+    audit = list(meta.audit)
+    quality = text_quality(text, meta.title) if text.strip() else -1.0
+    choice = "precision"
+    if quality < QUALITY_FLOOR or (len(text) < SHORT_TEXT and looks_cut_off(text, meta.lines, meta.headline_at)):
+        recall_text, _, recall_document = _extract(html, recall=True)
+        recall_quality = text_quality(recall_text, meta.title) if recall_text.strip() else -1.0
+        if recall_quality > quality + 0.05:
+            text, quality, choice = recall_text, recall_quality, "recall"
+            document = document or recall_document
+    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:trafilatura_{choice}"))
+    if text.strip() and looks_cut_off(text, meta.lines, meta.headline_at):
+        text, added = continue_cut_off(text, meta.lines, meta.headline_at, set(meta.captions))
+        audit.extend(RemovedLine(0, line, "extract:continued_from_page") for line in added)
+    if not text.strip():
+        return None
+    captions = tuple(c for c in (normalise_line(x) for x in meta.captions) if c)
+    text, restored = restore_missing(text, meta.lines, meta.headline_at, set(captions))
+    audit.extend(RemovedLine(0, line, "extract:restored_from_page") for line in restored)
+    page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet),
+                      header_lines=frozenset(meta.header_lines) | {meta.title})
+    page = replace(
+        page,
+        author=meta.author,
+        published_at=meta.published_at,
+        source=meta.outlet.name if meta.outlet is not None else page.source,
+        # The audit (line 0) is stored only with an article; a page with no text keeps its own reasons.
+        removed=(tuple(audit) + page.removed) if page.paragraphs else page.removed,
+    )
+    return HtmlPage(
+        page=page,
+        url=getattr(document, "url", "") or "",
+        source=hints.sitename or page.source,
+        captions=captions,
+    )

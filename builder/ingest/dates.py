@@ -22,6 +22,9 @@ MONTHS = {
     "oktober": 10, "okt": 10, "oct": 10,
     "november": 11, "nopember": 11, "nov": 11, "nop": 11,
     "desember": 12, "des": 12, "dec": 12,
+    # English names, as KLY's "today" pages and some English-language templates print them
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
+    "october": 10, "december": 12,
 }  # fmt: skip
 
 _DAY = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
@@ -81,6 +84,31 @@ def find_date(text: str) -> DateMatch | None:
             found.append(DateMatch(m.start(), m.end(), iso))
             break
     return min(found, key=lambda d: d.start) if found else None
+
+
+def zone_offset(zone: str) -> timezone:
+    """The UTC offset of an Indonesian zone name (WIB, WITA, WIT)."""
+    return timezone(timedelta(hours=ZONES[zone.upper()]))
+
+
+def with_zone(iso: str, zone: str) -> str:
+    """A wall-clock time without an offset given the zone's offset; dates and times with one unchanged."""
+    if len(iso) <= 10:
+        return iso
+    moment = datetime.fromisoformat(iso)
+    if moment.utcoffset() is not None:
+        return iso
+    return moment.replace(tzinfo=zone_offset(zone)).isoformat()
+
+
+def in_zone(iso: str, zone: str) -> str:
+    """A time with an offset shown in the given zone (the same instant); others unchanged."""
+    if len(iso) <= 10:
+        return iso
+    moment = datetime.fromisoformat(iso)
+    if moment.utcoffset() is None:
+        return iso
+    return moment.astimezone(zone_offset(zone)).isoformat()
 
 
 def normalise_timestamp(value: str) -> str:

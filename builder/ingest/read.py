@@ -15,7 +15,7 @@ from pathlib import Path
 from lxml.etree import LxmlError
 
 from builder.core.records import Article
-from builder.ingest.clean import CleanPage, clean_page, normalise_line
+from builder.ingest.clean import CleanPage, clean_html, clean_page, normalise_line
 from builder.ingest.dates import normalise_timestamp
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
@@ -195,36 +195,19 @@ def read_text_page(text: str, where: str) -> Article:
 
 
 def read_html_page(text: str, where: str) -> Article:
-    """An HTML page to an Article, the main text and metadata extracted by trafilatura."""
-    import trafilatura
-
+    """An HTML page to an Article: text by trafilatura, header fields as the page shows them (clean_html)."""
     try:
-        document = trafilatura.bare_extraction(
-            text,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            date_extraction_params={"extensive_search": True, "original_date": True},
-        )
-        meta = _html_meta(text)
+        html = clean_html(text)
     except (ValueError, LxmlError) as error:
         raise InputError(where, "bad_html", f"cannot parse this HTML page ({error})") from None
-    if document is None or not (document.text or "").strip():
+    if html is None:
         if _html_depth(text) >= HTML_MAX_DEPTH:
             raise InputError(where, "too_deep",
                              f"the HTML is nested {HTML_MAX_DEPTH} or more elements deep, past what the HTML parser "
                              "(libxml2) reads, so the text inside is lost; this is not a normal article page")
         raise InputError(where, "no_article_text", "trafilatura found no article text in this HTML page")
-    page = clean_page(document.text, title=normalise_line(document.title or ""))
-    article = _article(
-        page,
-        where,
-        source=normalise_line(document.sitename or ""),
-        url=document.url or "",
-        author=meta.author or normalise_line(document.author or ""),
-        published_at=meta.published_at or normalise_timestamp(document.date or ""),
-    )
-    return replace(article, captions=article.captions + meta.captions)
+    article = _article(html.page, where, source=html.source, url=html.url)
+    return replace(article, captions=article.captions + html.captions)
 
 
 #: libxml2 stops building the tree at this depth (and drops what is deeper).
@@ -245,35 +228,6 @@ def _html_depth(html: str) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in element)
     return deepest
-
-
-@dataclass(frozen=True, slots=True)
-class HtmlMeta:
-    """What the page's own markup states outright, preferred over trafilatura's guesses."""
-
-    author: str
-    published_at: str
-    captions: tuple[str, ...]
-
-
-def _html_meta(html: str) -> HtmlMeta:
-    """Author and time from <meta> (trafilatura keeps only the day, and may take a byline's first word
-    as the author) and the photo captions, which trafilatura drops."""
-    from lxml import html as lxml_html
-
-    tree = lxml_html.fromstring(html)
-
-    def first(xpath: str, parse: Callable[[str], str]) -> str:
-        return next((v for raw in tree.xpath(xpath) if (v := parse(str(raw)))), "")
-
-    return HtmlMeta(
-        author=first('//meta[@name="author" or @property="article:author"]/@content', normalise_line),
-        published_at=first(
-            '//meta[@property="article:published_time" or @name="pubdate" or @itemprop="datePublished"]/@content',
-            normalise_timestamp,
-        ),
-        captions=tuple(c for f in tree.xpath("//figcaption") if (c := normalise_line(f.text_content()))),
-    )
 
 
 #: A JSON escape of a UTF-16 surrogate; only a lone one (not part of a pair) is a problem.

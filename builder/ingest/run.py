@@ -143,7 +143,8 @@ def _read_and_segment(paths: Sequence[Path], max_chars: int, prelabel_batch: int
             except Exception as error:  # noqa: BLE001 - one article that cannot be segmented is one skip
                 outcomes.append(unexpected(outcome.path, error))
                 continue
-            outcomes.append(Segmented(outcome.path, row["content_hash"], row, [r.reason for r in outcome.removed],
+            reasons = [r.reason for r in outcome.removed if r.line > 0]  # line 0 entries audit the metadata
+            outcomes.append(Segmented(outcome.path, row["content_hash"], row, reasons,
                                       len(sentences), len(article_sentences),
                                       sum(len(s.tokens) for s in article_sentences), None))
             sentences += article_sentences
