@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from annotation.env import KEY_ENV, URL_ENV  # noqa: F401 (re-exported: the names the SDK uses)
 from annotation.export import ExportError, ParsedExport, parse_export
 from annotation.install import cache_root
 from annotation.merge import merge
@@ -43,7 +44,6 @@ from builder.workspace.parts import atomic_write_json
 
 log = logging.getLogger(__name__)
 
-URL_ENV, KEY_ENV = "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"  # the names the SDK itself uses
 
 
 class LabelStudioUnavailable(RuntimeError):

@@ -19,9 +19,12 @@ from builder.cli.common import (
 )
 from builder.cli.prelabel import prelabeller_factory, run_prelabel_pass
 from builder.core.parallel import default_workers
-from builder.ingest.read import DEFAULT_MAX_CHARS, SUFFIXES, discover, display_path
 from builder.prelabel.options import TaggerOptions
 from builder.workspace.layout import Workspace
+
+#: The default of --max-chars: builder.ingest.read.DEFAULT_MAX_CHARS (a test checks they agree), written
+#: here so that `builder --help` and the other commands do not import the reading stage.
+MAX_CHARS = 500_000
 
 if TYPE_CHECKING:
     from builder.ingest.run import IngestSummary
@@ -50,13 +53,15 @@ def _print_summary(summary: IngestSummary) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories of .txt, .html/.htm and .jsonl articles.")],
     workspace: WorkspaceOption = Path("workspace"),
-    max_chars: Annotated[int, typer.Option(min=1, help="Skip a page (or JSONL record) longer than this.")] = DEFAULT_MAX_CHARS,
+    max_chars: Annotated[int, typer.Option(min=1, help="Skip a page (or JSONL record) longer than this.")]
+    = MAX_CHARS,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (default: all cores).")] = default_workers(),
     prelabel: Annotated[bool, typer.Option(
         "--prelabel", help="Then pre-label the workspace's sentences that the default pre-labeller has not "
         "labelled yet, on the same workers: the same as running `builder prelabel` afterwards.")] = False,
 ) -> None:
     """Read, clean and segment articles into the workspace (Parquet), reporting what was skipped."""
+    from builder.ingest.read import SUFFIXES, discover, display_path
     from builder.ingest.run import IngestOptions
     from builder.ingest.run import ingest as run_ingest
     from builder.prelabel.run import EngineOptions

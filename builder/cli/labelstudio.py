@@ -17,26 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from annotation.client import (
-    KEY_ENV,
-    URL_ENV,
-    LabelStudioRefused,
-    LabelStudioUnavailable,
-    ProjectRef,
-    apply_export,
-    check_access,
-    check_url,
-    connect,
-    download_export,
-    load_project,
-)
-from annotation.export import ExportError
-from annotation.install import LabelStudioError
+from annotation.env import KEY_ENV, URL_ENV
 from annotation.offsets import CODEPOINT, UNITS
 from builder.cli.common import WorkspaceOption, console, err, fail, progress
 from builder.workspace.layout import Workspace
 
 if TYPE_CHECKING:
+    from annotation.client import ProjectRef
     from builder.core.schema import Schema
 
 
@@ -63,7 +50,15 @@ def _schema(path: Path | None) -> Schema:
 def label_studio(ws: Workspace, url: str | None, start_server: bool) -> Iterator[tuple[Any, str]]:
     """A checked client and URL: --url/LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY, a running `builder serve`,
     or (with --start-server) an embedded server started for this command."""
+    from annotation.client import (
+        LabelStudioRefused,
+        LabelStudioUnavailable,
+        check_access,
+        check_url,
+        connect,
+    )
     from annotation.embedded import embedded_server, server_state
+    from annotation.install import LabelStudioError
 
     url = url or os.environ.get(URL_ENV)
     try:
@@ -122,6 +117,7 @@ def serve(
         pick_port,
         server_state,
     )
+    from annotation.install import LabelStudioError
 
     ws = Workspace(workspace)
     state = server_state(ws)
@@ -173,6 +169,7 @@ def push(
     Two pushes at once take turns: the second waits and then sends nothing twice."""
     from label_studio_sdk.core.api_error import ApiError
 
+    from annotation.client import LabelStudioUnavailable
     from annotation.push import PushOptions, push_workspace, write_tasks_file
 
     ws = Workspace(workspace)
@@ -232,6 +229,14 @@ def pull(
     The export replaces the workspace's human labels: work deleted in Label Studio is withdrawn
     (the snapshots keep it)."""
     from label_studio_sdk.core.api_error import ApiError
+
+    from annotation.client import (
+        LabelStudioUnavailable,
+        apply_export,
+        download_export,
+        load_project,
+    )
+    from annotation.export import ExportError
 
     ws = Workspace(workspace)
     label_schema = _schema(schema)

@@ -182,3 +182,21 @@ def test_cli_notices_name_the_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(page), "--workspace", str(tmp_path / "ws"), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert f"decoded_cp1252 {page}: not UTF-8" in result.output
+
+
+def test_max_chars_default_is_the_readers() -> None:
+    """The CLI writes the default down so it need not import the reader; it must stay the reader's."""
+    from builder.cli.ingest import MAX_CHARS
+    from builder.ingest.read import DEFAULT_MAX_CHARS
+
+    assert MAX_CHARS == DEFAULT_MAX_CHARS
+
+
+def test_commands_other_than_the_label_studio_ones_do_not_import_its_client() -> None:
+    """`builder release` and the rest start without the Label Studio SDK (start-up time counts in the bench)."""
+    import subprocess
+    import sys
+
+    code = "import sys, builder.cli.app; print('annotation.client' in sys.modules, 'builder.ingest.read' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
