@@ -213,6 +213,20 @@ def parse_lexicon(text: str, where: str) -> EventLexicon:
     return EventLexicon(str(raw.get("name", "lexicon:events")), tuple(triggers))
 
 
+#: A lexicon entry as the event model stores it: phrase, match kind, gap, types, score.
+Rule = tuple[str, str, int, tuple[str, ...], float]
+
+
+def lexicon_from_rules(name: str, rules: Sequence[Rule]) -> EventLexicon:
+    """An EventLexicon of single phrases (the trusted lexicon entries an event model carries)."""
+    triggers = []
+    for phrase, match, gap, types, score in rules:
+        parsed = parse_phrase(phrase, match, gap or DEFAULT_GAP, f"{name}: rule {phrase!r}")
+        triggers.append(Trigger(phrase, parsed.keys, match, tuple(types), score, parsed.parts, parsed.gap,
+                                parsed.head))
+    return EventLexicon(name, tuple(triggers))
+
+
 def load_lexicon(path: Path | None = None) -> EventLexicon:
     """The lexicon at `path`, or the packaged builder/resources/event_lexicon.toml."""
     if path is None:
