@@ -23,13 +23,27 @@ from builder.core.phrases import PhraseIndex
 from builder.core.records import Sentence
 from builder.core.schema import Schema, SchemaError
 from builder.core.tokenizer import tokenize
-from builder.events.morphology import FormIndex, stem
+from builder.events.morphology import FormIndex, stem, surface_forms
 
 MATCH_KINDS = ("stem", "surface")
 GAP = "..."
 DEFAULT_GAP = 3
 #: Tokens a gap never spans: a light verb and its event noun stay in one clause.
 CLAUSE_BREAKS = frozenset(",;:.!?")
+#: peN-/pe- forms without -an name a person, not an event (pengunjuk rasa, pembunuh, pembeli: GUIDELINES §2).
+AGENT_PREFIXES = frozenset({"peN", "pe"})
+AGENT_SUFFIXES = frozenset({"", "nya"})
+
+
+def _stem_key(word: str) -> str:
+    """The match key of a word of a `stem` entry: its stem, or the word itself when it is an agent noun
+    (so an entry written "pemilu" matches "pemilu" but "unjuk rasa" does not match "pengunjuk rasa")."""
+    lowered = word.lower()
+    root = stem(lowered)
+    affixes = surface_forms(root).get(lowered) if root != lowered else None
+    if affixes is not None and affixes[0] in AGENT_PREFIXES and affixes[1] in AGENT_SUFFIXES:
+        return lowered
+    return root
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +88,7 @@ def parse_phrase(phrase: str, match: str, gap: int, where: str) -> Trigger:
             current = []
         else:
             for word in _words(token):
-                key = stem(word) if match == "stem" else word.lower()
+                key = _stem_key(word) if match == "stem" else word.lower()
                 words.append(key)
                 current.append(key)
     if not current or depth or len(head) not in (0, 2) or (head and head[0] == head[1]):
@@ -126,7 +140,8 @@ class EventLexicon:
         stems = []
         for word in lowered:
             form = lookup(word)
-            stems.append(form.stem if form is not None else word)
+            agent = form is None or (form.prefix in AGENT_PREFIXES and form.suffix in AGENT_SUFFIXES)
+            stems.append(word if agent else form.stem)  # type: ignore[union-attr]
         matches: list[tuple[int, int, Trigger]] = []
         for kind, keys in (("stem", stems), ("surface", lowered)):
             matches += self._indexes[kind].find(keys)  # type: ignore[attr-defined,arg-type]

@@ -148,7 +148,7 @@ class EventModel:
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
         lexicon_types = self.data.lexicon_types
-        found = [(i, candidate_features(i, form, texts, lowers, lexicon_types, in_phrase))
+        found = [(i, candidate_features(i, form, texts, lowers, lexicon_types, in_phrase, keys))
                  for i, form in enumerate(forms) if form is not None]
         return keys, found
 
