@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 
 from builder.core.metrics import prf
-from builder.core.records import Sentence
 from builder.core.tokenizer import tokenize
 from builder.events.corpus import EventSentence
-from builder.events.lexicon import EventLexicon
+from builder.events.lexicon import EventLexicon, Rule
 from builder.events.model import (
     MODEL_NAME,
     NONE,
@@ -28,7 +27,6 @@ from builder.events.model import (
     ModelData,
     TriggerPrediction,
 )
-from builder.events.lexicon import Rule
 from builder.events.scoring import TypeScores, score_types
 from builder.events.vocabulary import Vocabulary, build_vocabulary
 
@@ -45,7 +43,7 @@ class EventTrainOptions:
     lexicon_copies: tuple[int, ...] = (0, 1, 3)  # each lexicon word as this many training examples
     #: Lexicon entries whose measured precision reaches this propose their types beside the classifier
     #: (None: the classifier alone).
-    rule_cutoffs: tuple[float | None, ...] = (None, 0.95, 0.9, 0.85, 0.8, 0.75)
+    rule_cutoffs: tuple[float | None, ...] = (None, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65)
     rule_prior_weight: float = 2.0  # the entry's prior score counts as this many matches
     seed: int = 0
     max_iter: int = 2000
