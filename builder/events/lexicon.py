@@ -116,7 +116,13 @@ class EventLexicon:
         stems = {k for t in self.triggers if t.match == "stem" for k in t.keys if len(k) >= 3}
         object.__setattr__(self, "_indexes", indexes)  # derived from `triggers`, built once
         object.__setattr__(self, "_gapped", gapped)
-        object.__setattr__(self, "_forms", FormIndex(stems))  # every affixed form of the stems
+        forms = FormIndex(stems)
+        object.__setattr__(self, "_forms", forms)  # every affixed form of the stems
+        # The lower-cased words that may begin a match: a sentence with none of them is skipped at once.
+        firsts = {t.keys[0] for t in self.triggers if t.match == "surface"}
+        firsts |= forms.words_of(t.keys[0] for t in self.triggers if t.match == "stem")
+        firsts |= {t.keys[0] for t in self.triggers if t.match == "stem"}
+        object.__setattr__(self, "_firsts", frozenset(firsts))
 
     def validate(self, schema: Schema) -> None:
         """Raise if a trigger names an event type the schema does not have."""
@@ -136,6 +142,8 @@ class EventLexicon:
     def find_words(self, words: Sequence[str]) -> list[tuple[int, int, Trigger]]:
         """Like `find`, for a sentence given as its token texts."""
         lowered = [w.lower() for w in words]
+        if self._firsts.isdisjoint(lowered):  # type: ignore[attr-defined]
+            return []
         lookup = self._forms.get  # type: ignore[attr-defined]
         stems = []
         for word in lowered:
@@ -148,8 +156,8 @@ class EventLexicon:
         gapped = self._gapped  # type: ignore[attr-defined]
         if gapped:
             for kind, keys in (("stem", stems), ("surface", lowered)):
-                for i, key in enumerate(keys):
-                    for trigger in gapped.get(key, ()):
+                for i in [k for k, key in enumerate(keys) if key in gapped]:
+                    for trigger in gapped[keys[i]]:
                         if trigger.match == kind:
                             end = _match_gapped(keys, lowered, i, trigger)
                             if end is not None:
