@@ -40,15 +40,21 @@ logistic regression over the candidate's stem, affixes, neighbours, capitalisati
 lexicon's types for it and the multi-word lexicon phrases around it gives the probability of
 each type (or of none); a type is proposed when its probability reaches
 {metrics["threshold"]} (tuned on dev). The lexicon also enters as a prior: each of its
-single-word entries is {metrics["lexicon_copies"]} training example(s) of its types (tuned on dev). Predictions carry `model:{MODEL_NAME}` and that
-probability. CPU only, NumPy at run time; {metrics["model_bytes"] / 1e6:.1f} MB.
+single-word entries is {metrics["lexicon_copies"]} training example(s) of its types (tuned on dev). Where the
+lexicon is precise, it proposes its types beside the classifier: an entry (phrases with gaps
+such as `aju ... [banding]` included) whose precision on the training sentences reaches
+{metrics["rule_cutoff"]} (tuned on dev; its prior score counts as two matches) is kept as a rule,
+{metrics["rules"]} rules in all, and its predictions carry that measured precision as their score
+(the higher score wins where the classifier proposes the same type on the same word).
+Predictions carry `model:{MODEL_NAME}` and their probability. CPU only, NumPy at run time;
+{metrics["model_bytes"] / 1e6:.1f} MB.
 
 ## Training data
 
 `corpora/id_news_events/events.jsonl.gz` ({counts["sentences"]:,} sentences of MIT and CC BY 4.0
 Indonesian news; see its DATA_CARD.md), split by source document: train {counts["train"]},
 dev {counts["dev"]}, test {counts["test"]}. The shipped model is trained on train + dev with the
-regularisation (C = {metrics["C"]}) and threshold chosen on dev by a model trained on train
+regularisation (C = {metrics["C"]}), threshold and rule cutoff chosen on dev by a model trained on train
 alone; the test split was used only for the figures below.
 
 ## Evaluation on the corpus's test split (the shipped model)
@@ -76,9 +82,9 @@ Reliability (how often a proposed type is right, by its probability):
 - `sentence`: one logistic regression per type over the sentence's words, stems and lexicon
   types (types only, no trigger span).
 - `crf`: a CRF (python-crfsuite) over every token with the candidate features, BIO tags.
-- `classifier`: this model's method.
+- `classifier`: this model's method (the classifier with the lexicon rules).
 
-Dev micro-F1 for each C and threshold tried: {", ".join(f"{k}: {v}" for k, v in metrics["tuning"].items())}.
+Dev micro-F1 for each setting tried (C, threshold, lexicon copies, rule cutoff): {", ".join(f"{k}: {v}" for k, v in metrics["tuning"].items())}.
 
 ## Reproduce
 

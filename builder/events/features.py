@@ -26,7 +26,7 @@ def phrase_types(keys: Sequence[str], phrases: PhraseIndex) -> list[tuple[int, i
 
 def candidate_features(i: int, form: Form, texts: Sequence[str], lowers: Sequence[str],
                        lexicon_types: Mapping[str, tuple[str, ...]],
-                       in_phrase: Sequence[tuple[str, ...]]) -> list[str]:
+                       in_phrase: Sequence[tuple[str, ...]], keys: Sequence[str] = ()) -> list[str]:
     """The features of token i, a form of a known trigger stem."""
     stem, affix = form.stem, f"{form.prefix}+{form.suffix}"
     n = len(lowers)
@@ -47,4 +47,8 @@ def candidate_features(i: int, form: Form, texts: Sequence[str], lowers: Sequenc
     feats += [f"lex={t}" for t in lexicon_types.get(stem, ())]
     feats += [f"lexph={t}" for t in in_phrase[i]]
     feats += [f"c={lowers[j]}" for j in range(max(0, i - WINDOW), min(n, i + WINDOW + 1)) if j != i]
+    if keys:  # neighbours that are forms of known stems, as their stems (ditahan, penahanan → tahan)
+        feats += [f"cs={keys[j]}" for j in range(max(0, i - WINDOW), min(n, i + WINDOW + 1))
+                  if j != i and keys[j] != lowers[j]]
+        feats.append(f"s={stem}|p1s={keys[i - 1] if i > 0 else '<s>'}")
     return feats

@@ -22,6 +22,7 @@ import numpy as np
 from builder.core.phrases import PhraseIndex
 from builder.core.records import Sentence
 from builder.events.features import candidate_features
+from builder.events.lexicon import Rule, lexicon_from_rules
 from builder.events.morphology import FormIndex
 from builder.workspace.parts import atomic_path, atomic_write
 
@@ -51,6 +52,9 @@ class ModelData:
     lexicon_types: dict[str, tuple[str, ...]]  # stem → types of single-word lexicon entries
     phrases: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # multi-word triggers: stems → types
     threshold: float
+    #: Lexicon entries precise enough to propose their types whatever the classifier says, each with its
+    #: precision measured on the training sentences (the lexicon's prior score as a pseudo-count).
+    rules: tuple[Rule, ...] = ()
 
 
 def _save_npz(path: Path, **arrays: np.ndarray) -> None:
@@ -87,10 +91,15 @@ class EventModel:
         for keys, _ in data.phrases:
             self._phrases_by_head.setdefault(keys[0], []).append(keys)
         self._none = data.classes.index(NONE) if NONE in data.classes else -1  # a tiny corpus may lack it
+        self._rules = lexicon_from_rules(f"{data.name} rules", data.rules) if data.rules else None
 
     def with_threshold(self, threshold: float) -> EventModel:
         """The same model, proposing a type when its probability reaches `threshold`."""
         return EventModel(replace(self.data, threshold=threshold), self._coef, self._intercept)
+
+    def with_rules(self, rules: Sequence[Rule]) -> EventModel:
+        """The same model, with these trusted lexicon entries."""
+        return EventModel(replace(self.data, rules=tuple(rules)), self._coef, self._intercept)
 
     @classmethod
     def load(cls, path: Path | None = None) -> EventModel:
@@ -104,7 +113,8 @@ class EventModel:
         raw = json.loads(path.read_text(encoding="utf-8"))
         data = ModelData(raw["name"], tuple(raw["classes"]), tuple(raw["features"]), tuple(raw["stems"]),
                          dict(raw["seen_forms"]), {k: tuple(v) for k, v in raw["lexicon_types"].items()},
-                         tuple((tuple(k), tuple(v)) for k, v in raw["phrases"]), float(raw["threshold"]))
+                         tuple((tuple(k), tuple(v)) for k, v in raw["phrases"]), float(raw["threshold"]),
+                         tuple((p, m, int(g), tuple(t), float(s)) for p, m, g, t, s in raw.get("rules", [])))
         with np.load(weights) as arrays:
             return cls(data, arrays["coef"], arrays["intercept"])
 
@@ -114,7 +124,8 @@ class EventModel:
         meta = {"name": data.name, "classes": list(data.classes), "threshold": data.threshold,
                 "stems": list(data.stems), "seen_forms": dict(sorted(data.seen_forms.items())),
                 "lexicon_types": {k: list(v) for k, v in sorted(data.lexicon_types.items())},
-                "phrases": [[list(k), list(v)] for k, v in data.phrases], "features": list(data.features)}
+                "phrases": [[list(k), list(v)] for k, v in data.phrases],
+                "rules": [[p, m, g, list(t), s] for p, m, g, t, s in data.rules], "features": list(data.features)}
         atomic_write(path, json.dumps(meta, ensure_ascii=False, separators=(",", ":")) + "\n")
         with atomic_path(path.with_suffix(".npz")) as tmp:
             _save_npz(tmp, coef=self._coef.astype(np.float32), intercept=self._intercept.astype(np.float32))
@@ -137,7 +148,7 @@ class EventModel:
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
         lexicon_types = self.data.lexicon_types
-        found = [(i, candidate_features(i, form, texts, lowers, lexicon_types, in_phrase))
+        found = [(i, candidate_features(i, form, texts, lowers, lexicon_types, in_phrase, keys))
                  for i, form in enumerate(forms) if form is not None]
         return keys, found
 
@@ -179,7 +190,7 @@ class EventModel:
         best_classes = events.argmax(axis=1)  # the likeliest event class, even where "no event" is likelier
         out: list[list[TriggerPrediction]] = []
         row = 0
-        for keys, found in read:
+        for words, (keys, found) in zip(sentences, read, strict=True):
             predictions = []
             for i, _ in found:
                 best = int(best_classes[row])
@@ -190,8 +201,23 @@ class EventModel:
                 last = self._extend(keys, i)
                 for event_type in self.data.classes[best].split("+"):
                     predictions.append(TriggerPrediction(event_type, i, last, probability))
+            if self._rules is not None:
+                predictions = self._add_rules(words, predictions)
             out.append(predictions)
         return out
+
+    def _add_rules(self, words: Sequence[str], predictions: list[TriggerPrediction]) -> list[TriggerPrediction]:
+        """The classifier's predictions and the trusted lexicon entries' (the higher score where both agree)."""
+        by_place = {(p.type, p.first): k for k, p in enumerate(predictions)}
+        for first, last, trigger in self._rules.find_words(words):  # type: ignore[union-attr]
+            for event_type in trigger.types:
+                k = by_place.get((event_type, first))
+                if k is None:
+                    by_place[(event_type, first)] = len(predictions)
+                    predictions.append(TriggerPrediction(event_type, first, last, trigger.score))
+                elif predictions[k].score < trigger.score:
+                    predictions[k] = replace(predictions[k], score=trigger.score)
+        return sorted(predictions, key=lambda p: (p.first, p.type))
 
     def tag_sentences(self, sentences: Sequence[Sentence]) -> list[list[TriggerPrediction]]:
         """Trigger predictions for workspace sentences."""

@@ -129,3 +129,8 @@ class FormIndex:
 
     def __len__(self) -> int:
         return len(self._table)
+
+    def words_of(self, stems: Iterable[str]) -> set[str]:
+        """Every word in the table that is a form of one of `stems`."""
+        wanted = set(stems)
+        return {word for word, form in self._table.items() if form.stem in wanted}

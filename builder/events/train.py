@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 
 from builder.core.metrics import prf
-from builder.core.records import Sentence
 from builder.core.tokenizer import tokenize
 from builder.events.corpus import EventSentence
-from builder.events.lexicon import EventLexicon
+from builder.events.lexicon import EventLexicon, Rule
 from builder.events.model import (
     MODEL_NAME,
     NONE,
@@ -42,6 +41,10 @@ class EventTrainOptions:
     c_values: tuple[float, ...] = (4.0, 8.0, 16.0, 32.0)
     thresholds: tuple[float, ...] = (0.1, 0.15, 0.2, 0.25, 0.3)
     lexicon_copies: tuple[int, ...] = (0, 1, 3)  # each lexicon word as this many training examples
+    #: Lexicon entries whose measured precision reaches this propose their types beside the classifier
+    #: (None: the classifier alone).
+    rule_cutoffs: tuple[float | None, ...] = (None, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65)
+    rule_prior_weight: float = 2.0  # the entry's prior score counts as this many matches
     seed: int = 0
     max_iter: int = 2000
 
@@ -102,6 +105,31 @@ class Setting:
     c: float
     threshold: float
     lexicon_copies: int
+    rule_cutoff: float | None = None
+
+
+def lexicon_rules(lexicon: EventLexicon, sentences: Sequence[EventSentence], cutoff: float | None,
+                  prior_weight: float) -> tuple[Rule, ...]:
+    """Lexicon entries (one per type) whose precision on `sentences` reaches `cutoff`: a match is right when
+    its sentence has the type; the entry's prior score counts as `prior_weight` matches."""
+    if cutoff is None:
+        return ()
+    counts: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    number = {id(t): k for k, t in enumerate(lexicon.triggers)}
+    for sentence in sentences:
+        for _, _, trigger in lexicon.find_words(tokens_of(sentence)):
+            for event_type in trigger.types:
+                tally = counts[(number[id(trigger)], event_type)]
+                tally[0] += 1
+                tally[1] += event_type in sentence.types
+    rules = []
+    for k, trigger in enumerate(lexicon.triggers):
+        for event_type in trigger.types:
+            n, right = counts.get((k, event_type), (0, 0))
+            precision = (right + prior_weight * trigger.score) / (n + prior_weight)
+            if precision >= cutoff:
+                rules.append((trigger.phrase, trigger.match, trigger.gap, (event_type,), round(precision, 4)))
+    return tuple(rules)
 
 
 def lexicon_examples(vocabulary: Vocabulary, copies: int) -> tuple[list[list[str]], list[str]]:
@@ -179,26 +207,30 @@ def lexicon_predictor(lexicon: EventLexicon) -> Predictor:
     def predict(sentences: Sequence[EventSentence]) -> list[list[TriggerPrediction]]:
         out = []
         for s in sentences:
-            sentence = Sentence(s.id, s.doc, 0, 0, 0, s.text, tokenize(s.text))
-            out.append([TriggerPrediction(t, a, b, trigger.score) for a, b, trigger in lexicon.find(sentence)
+            out.append([TriggerPrediction(t, a, b, trigger.score) for a, b, trigger in lexicon.find_words(tokens_of(s))
                         for t in trigger.types])
         return out
     return predict
 
 
 def tune(vocabulary: Vocabulary, train: Sequence[EventSentence], dev: Sequence[EventSentence],
-         options: EventTrainOptions) -> tuple[Setting, dict[str, float]]:
+         options: EventTrainOptions, lexicon: EventLexicon | None = None) -> tuple[Setting, dict[str, float]]:
     """The setting with the best dev micro-F1 of sentence types; every tried setting's F1."""
     tried: dict[str, float] = {}
     best: tuple[float, Setting] | None = None
+    cutoffs = options.rule_cutoffs if lexicon is not None else (None,)
+    rules = {cut: lexicon_rules(lexicon, train, cut, options.rule_prior_weight) if lexicon is not None else ()
+             for cut in cutoffs}
     for copies in options.lexicon_copies:
         for c in options.c_values:
             model = fit_classifier(vocabulary, train, Setting(c, options.thresholds[0], copies), options)
             for threshold in options.thresholds:
-                f1 = score(dev, classifier_predictor(model.with_threshold(threshold))(dev)).micro_f1
-                tried[f"C={c} threshold={threshold} lexicon_copies={copies}"] = f1
-                if best is None or f1 > best[0]:
-                    best = (f1, Setting(c, threshold, copies))
+                for cut in cutoffs:
+                    tagger = model.with_threshold(threshold).with_rules(rules[cut])
+                    f1 = score(dev, classifier_predictor(tagger)(dev)).micro_f1
+                    tried[f"C={c} threshold={threshold} lexicon_copies={copies} rules>={cut}"] = f1
+                    if best is None or f1 > best[0]:
+                        best = (f1, Setting(c, threshold, copies, cut))
     if best is None:
         raise ValueError("no setting to tune: give at least one C, threshold and lexicon_copies")
     return best[1], tried
@@ -329,21 +361,25 @@ def train_events(corpus: Sequence[EventSentence], lexicon: EventLexicon, out_dir
         raise ValueError(f"the corpus needs train, dev and test sentences; it has {len(train)}, {len(dev)}, "
                          f"{len(test)}")
     vocabulary = build_vocabulary(train, lexicon)
-    setting, tried = tune(vocabulary, train, dev, options)
+    setting, tried = tune(vocabulary, train, dev, options, lexicon)
     with tempfile.TemporaryDirectory() as work:
         models = {"lexicon": lexicon_predictor(lexicon),
                   "sentence": sentence_classifier_predictor(vocabulary, train, options),
                   "crf": crf_predictor(vocabulary, train, options, Path(work)),
-                  "classifier": classifier_predictor(fit_classifier(vocabulary, train, setting, options))}
+                  "classifier": classifier_predictor(fit_classifier(vocabulary, train, setting, options).with_rules(
+                      lexicon_rules(lexicon, train, setting.rule_cutoff, options.rule_prior_weight)))}
         compared = comparison(models, {"dev": dev, "test": test})
     final_model = fit_classifier(build_vocabulary([*train, *dev], lexicon), [*train, *dev], setting, options)
+    final_model = final_model.with_rules(lexicon_rules(lexicon, [*train, *dev], setting.rule_cutoff,
+                                                       options.rule_prior_weight))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{final_model.name}.json"
     final_model.save(path)
     final = score(test, classifier_predictor(EventModel.load(path))(test))  # the model as shipped (float32)
     metrics: dict[str, Any] = {
         "model_path": str(path), "C": setting.c, "threshold": setting.threshold,
-        "lexicon_copies": setting.lexicon_copies, "tuning": tried, "comparison": compared,
+        "lexicon_copies": setting.lexicon_copies, "rule_cutoff": setting.rule_cutoff,
+        "rules": len(final_model.data.rules), "tuning": tried, "comparison": compared,
         "final_test": {"types": final.types, "triggers": final.triggers, "exact_match": final.exact_match,
                        "reliability": final.reliability, "confusions": final.confusions},
         "corpus": {"sentences": len(corpus), "train": len(train), "dev": len(dev), "test": len(test)},

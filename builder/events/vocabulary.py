@@ -53,7 +53,14 @@ def build_vocabulary(sentences: Sequence[EventSentence], lexicon: EventLexicon) 
             if len(words) > 1:
                 phrase_words[tuple(words)].add(mention.type)
     for trigger in lexicon.triggers:
-        words = [t.text.lower() for t in tokenize(trigger.phrase)]
+        if len(trigger.parts) > 1:  # a phrase with gaps: its trigger words are candidates; the model's rules match it
+            head = trigger.keys[trigger.head[0]]
+            if trigger.match == "stem" and len(head) >= 3:
+                stems.add(head)
+            elif trigger.match == "surface":
+                seen.setdefault(head, head)
+            continue
+        words = [t.text.lower() for t in tokenize(trigger.phrase.replace("[", " ").replace("]", " "))]
         root = add(words[0]) if trigger.match == "stem" else words[0]
         if trigger.match == "surface":
             seen.setdefault(words[0], words[0])

@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 
 from builder.core.schema import load_schema
+from builder.core.tokenizer import tokenize
 from builder.events.corpus import (
     CorpusError,
     EventSentence,
     parse_sentence,
     read_corpus,
 )
-from builder.events.lexicon import load_lexicon
-from builder.events.model import EventModel
-from builder.events.train import EventTrainOptions, score, train_events
+from builder.events.lexicon import load_lexicon, parse_lexicon
+from builder.events.model import EventModel, packaged_model_path
+from builder.events.train import EventTrainOptions, lexicon_rules, score, train_events
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "id_news_events" / "events.jsonl.gz"
 TYPES = frozenset(load_schema().event_labels)
@@ -106,3 +107,42 @@ def test_training_is_deterministic_and_scores_what_it_learnt(tmp_path: Path) -> 
 def test_a_missing_model_file_says_how_to_make_it(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="builder train-events"):
         EventModel.load(tmp_path / "none.json")
+
+
+def _sentence(text: str, trigger: str | None, event_type: str | None, number: int) -> EventSentence:
+    events = [] if trigger is None else [{"type": event_type, "trigger": trigger, "start": text.index(trigger),
+                                          "end": text.index(trigger) + len(trigger)}]
+    return parse_sentence({"id": f"s{number}", "doc": "d", "split": "train", "text": text, "events": events},
+                          "test", TYPES)
+
+
+def test_lexicon_rules_keep_the_entries_that_are_precise_on_the_training_sentences() -> None:
+    lexicon = parse_lexicon('[[entries]]\ntypes = ["Justice.Arrest-Jail"]\nwords = ["tangkap"]\nscore = 0.5\n'
+                            '[[entries]]\ntypes = ["Life.Be-Born"]\nwords = ["lahir"]\nscore = 0.5\n'
+                            '[[entries]]\ntypes = ["Justice.Appeal"]\nwords = ["aju ... [banding]"]\nscore = 0.9',
+                            "test.toml")
+    sentences = [_sentence("Polisi menangkap pencuri.", "menangkap", "Justice.Arrest-Jail", 1),
+                 _sentence("Pencuri itu ditangkap warga.", "ditangkap", "Justice.Arrest-Jail", 2),
+                 _sentence("Penangkapan itu sah.", "Penangkapan", "Justice.Arrest-Jail", 3),
+                 _sentence("Ide itu lahir dari diskusi.", None, None, 4),  # figurative: not a birth
+                 _sentence("Bayi itu lahir di Bandung.", "lahir", "Life.Be-Born", 5)]
+    rules = lexicon_rules(lexicon, sentences, 0.7, prior_weight=2.0)
+    # tangkap: (3 right + 2 x 0.5) / (3 + 2) = 0.8; lahir: (1 + 1) / (2 + 2) = 0.5; the gapped phrase: its prior
+    assert rules == (("tangkap", "stem", 0, ("Justice.Arrest-Jail",), 0.8),
+                     ("aju ... [banding]", "stem", 3, ("Justice.Appeal",), 0.9))
+    assert lexicon_rules(lexicon, sentences, None, 2.0) == ()
+    # a model with these rules proposes their types beside its own, with the measured precision as the score
+    model = EventModel.load().with_threshold(0.99).with_rules(rules)
+    words = [t.text for t in tokenize("Kuasa hukumnya mengajukan permohonan banding.")]
+    predictions = model.predict([words])[0]
+    appeal = [p for p in predictions if p.type == "Justice.Appeal"]
+    assert [(words[p.first], p.score) for p in appeal] == [("banding", 0.9)]
+    assert model.with_rules(()).predict([words])[0] == [p for p in predictions if p.type != "Justice.Appeal"]
+
+
+def test_the_shipped_model_carries_precise_lexicon_rules_with_gaps() -> None:
+    model = EventModel.load()
+    assert model.data.rules and all(0 < score <= 1 for *_, score in model.data.rules)
+    assert any("..." in phrase for phrase, *_ in model.data.rules)
+    reloaded = EventModel.load(packaged_model_path())
+    assert reloaded.data.rules == model.data.rules

@@ -82,7 +82,10 @@ def test_gazetteer_custom_names() -> None:
         ("Polisi menangkap dua orang; penangkapan itu sah.", ["Justice.Arrest-Jail"], ["menangkap", "penangkapan"]),
         ("Kerusuhan pecah, menewaskan puluhan orang.", ["Conflict.Attack", "Life.Die"], ["Kerusuhan", "menewaskan"]),
         ("Ia mengundurkan diri tiga tahun lalu.", ["Personnel.End-Position"], ["mengundurkan diri"]),
-        ("Ratusan pengunjuk rasa berkumpul.", ["Conflict.Demonstrate"], ["pengunjuk rasa"]),
+        ("Ratusan buruh berunjuk rasa.", ["Conflict.Demonstrate"], ["berunjuk rasa"]),
+        # peN- without -an names a person (GUIDELINES §2): the killer, the protesters, the buyer
+        ("Polisi menangkap pembunuh itu di antara pengunjuk rasa.", ["Justice.Arrest-Jail"], ["menangkap"]),
+        ("Pembunuhan itu terjadi malam hari.", ["Conflict.Attack", "Life.Die"], ["Pembunuhan", "Pembunuhan"]),
         ("Tokayev dilantik menjadi presiden.", ["Personnel.Start-Position"], ["dilantik"]),
         ("Terdakwa divonis bebas oleh hakim.", ["Justice.Acquit"], ["divonis bebas"]),
         ("Dua jenazah ditemukan di sungai.", [], []),  # ditemukan shares the stem of bertemu
