@@ -18,6 +18,7 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     ws = Workspace(workspace)
     if not ws.root.is_dir():
         raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
+    ws.check()  # a damaged or orphaned part is named in one line, as by every other command
     counts = workspace_status(ws)
     table = Table(title=f"Workspace {ws.root}", show_header=False)
     table.add_row("articles", f"{counts.articles:,}")
