@@ -22,7 +22,7 @@ from builder.workspace.layout import Workspace
 def test_taggers_by_name_keep_their_order_and_versioned_names() -> None:
     taggers = entity_taggers(["gazetteer", "date"])
     assert [t.name for t in taggers] == ["gazetteer:places.v1", "rule:date.v1"]
-    assert list(ENTITY_TAGGERS) == ["date", "model", "gazetteer"]
+    assert list(ENTITY_TAGGERS) == ["dateline", "date", "model", "gazetteer"]
 
 
 @pytest.mark.parametrize("names", [["dates"], []])
