@@ -72,3 +72,11 @@ def test_article_batches_never_cut_an_article() -> None:
     batches = article_batches(sentences, 2)
     assert [[s.article_id for s in b] for b in batches] == [["x", "x", "x"], ["y", "y", "y", "y"], ["z"]]
     assert [s for b in article_batches(sentences, 100) for s in b] == sentences
+
+
+def test_a_surname_alone_follows_the_full_person_name() -> None:
+    first = sentence("Presiden Kassym-Jomart Tokayev berbicara.", index=0)
+    later = sentence("Kremlin menggaungkan pernyataan Tokayev itu.", index=1)
+    spans = [[span(first, "Kassym-Jomart Tokayev", "PER", 0.95)], [span(later, "Tokayev", "ORG", 0.52)]]
+    out = harmonise([first, later], spans, "model:x")
+    assert [(s.text, s.label, s.score) for s in out[1]] == [("Tokayev", "PER", 0.52)]

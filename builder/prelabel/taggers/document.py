@@ -64,11 +64,14 @@ def _harmonise_article(sentences: Sequence[Sentence], out: list[list[Span]], mem
             words = tuple(t.text for t in sentence.tokens[found[0] : found[1]])
             sure[words].append((span.label, span.score or 0.0))
             if span.label == "PER" and len(words) > 1 and words[-1][:1].isupper() and len(words[-1]) > 2:
-                sure[words[-1:]].append(("PER", (span.score or 0.0) * options.propagated_discount))
+                # the surname alone refers to the same person: evidence for PER wherever it stands alone
+                surname = (span.score or 0.0) * options.propagated_discount
+                sure[words[-1:]].append(("PER", surname))
+                votes[words[-1]]["PER"] += surname
     # 1. one label per name
     winner: dict[str, tuple[str, float]] = {}
     for text, by_label in votes.items():
-        if len(by_label) > 1:
+        if len([v for v in by_label.values() if v > 0]) > 1:
             label, weight = max(by_label.items(), key=lambda item: (item[1], item[0]))
             winner[text] = (label, weight / sum(by_label.values()))
     for i in members:
