@@ -27,7 +27,7 @@ def test_taggers_by_name_keep_their_order_and_versioned_names() -> None:
 
 @pytest.mark.parametrize("names", [["dates"], []])
 def test_unknown_or_no_tagger_names_the_choices(names: list[str]) -> None:
-    with pytest.raises(ValueError, match="choose from date, model, gazetteer"):
+    with pytest.raises(ValueError, match="choose from dateline, date, model, gazetteer"):
         entity_taggers(names, TaggerOptions())
 
 

@@ -22,7 +22,7 @@ class ConsistencyOptions:
     """Thresholds of the document pass."""
 
     keep_above: float = 0.9  # a span at least this sure keeps its own label
-    propagate_above: float = 0.8  # only names tagged at least this surely are copied
+    propagate_above: float = 0.5  # only names tagged at least this surely are copied
     propagated_discount: float = 0.8  # a copied span's score: the evidence times this
 
 
