@@ -547,6 +547,7 @@ sentences); figures from `train_ner(..., final_on_all=False)` runs on 2026-12-03
 | clusters, PPMI + SVD, 32/128/512 | 0.7914 | 0.8469 | 0.7098 | 0.8568 | 0.7407 | no |
 | place names | 0.8028 | 0.8424 | 0.7347 | 0.8587 | 0.7624 | yes |
 | place names + clusters, word2vec, 32/128/512 | 0.8070 | 0.8436 | 0.7276 | 0.8619 | 0.7730 | yes |
+| place names + clusters, indolem-nerugm not trained on (conflicting guideline) | 0.7972 | 0.8433 | 0.6535 | 0.8575 | 0.7765 | no |
 
 Per label (none → kept): PER 0.855 → 0.864, ORG 0.746 → 0.749, LOC 0.784 → 0.793. Both
 features cost no measurable tagging speed: best of 10 fresh-model passes over the dev split,
