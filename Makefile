@@ -48,6 +48,7 @@ demo: $(VENV)/.base
 	@echo "Load the release: $(PY) -c \"import datasets; print(datasets.load_dataset('$(DEMO_RELEASES)/id_news/0.1.0'))\""
 
 test: venv
+	./scripts/ensure-chromium
 	$(PY) -m pytest
 
 eval: venv
