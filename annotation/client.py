@@ -174,9 +174,25 @@ def _project_exists(ls: Any, project_id: int) -> Any:
         raise
 
 
+def overlap_settings(annotators_per_task: int) -> dict[str, Any]:
+    """Label Studio's own overlap settings for N annotators per task (honoured by Community 1.23).
+
+    `maximum_annotations` is N, and `overlap_cohort_percentage` 100 gives every task that overlap
+    (tasks keep coming in the label stream until N people submitted them); `show_overlap_first`
+    sends annotators to tasks someone already started before fresh ones.
+    """
+    if annotators_per_task < 1:
+        raise ValueError(f"annotators per task {annotators_per_task}: give 1 or more")
+    return {"maximum_annotations": annotators_per_task, "overlap_cohort_percentage": 100,
+            "show_overlap_first": annotators_per_task > 1}
+
+
 def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schema: Schema,
-                   offset_units: str = CODEPOINT) -> ProjectRef:
+                   offset_units: str = CODEPOINT, annotators_per_task: int | None = None) -> ProjectRef:
     """The workspace's project on this server: remembered, found by title, or created from the schema.
+
+    `annotators_per_task` sets Label Studio's overlap (overlap_settings); None leaves an existing
+    project's setting as it is (a new project gets 1).
 
     Call it under project_lock (push_workspace does), so two pushes never make two projects.
     Of several projects with the title (made by older versions racing), the oldest is used.
@@ -196,14 +212,17 @@ def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schem
             log.warning("%d projects are titled %r at %s (ids %s); using the oldest, %d",
                         len(same_title), title, url, same_title, same_title[0])
         project = _project_exists(ls, same_title[0]) if same_title else None
+    overlap = overlap_settings(annotators_per_task) if annotators_per_task is not None else {}
     if project is None:
-        project_id = ls.projects.create(title=title, **settings).id
+        project_id = ls.projects.create(title=title, **settings, **(overlap or overlap_settings(1))).id
     else:
         project_id = project.id
         # Label Studio drops the config's last newline: compare without it, or every push re-sends it.
         if (project.label_config or "").strip() != settings["label_config"].strip() or \
                 (project.expert_instruction or "") != settings["expert_instruction"]:
             ls.projects.update(id=project_id, **settings)
+        if any(getattr(project, name, None) != value for name, value in overlap.items()):
+            ls.projects.update(id=project_id, **overlap)  # Label Studio re-sets the overlap of existing tasks
     ref = ProjectRef(url.rstrip("/"), int(project_id), title, offset_units)
     save_project(workspace, ref)
     return ref

@@ -163,6 +163,9 @@ def push(
     no_prelabels: Annotated[bool, typer.Option(
         "--no-prelabels", help="Push without pre-labels on purpose (they cannot be added to these tasks later).")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=1000, help="Tasks per import request.")] = 250,
+    annotators_per_task: Annotated[int | None, typer.Option(
+        min=1, max=50, help="How many people label each sentence (Label Studio's overlap); default 1 for a new "
+        "project, an existing project keeps its setting.")] = None,
     offset_units: Annotated[str, typer.Option(help=f"How the server counts offsets: {', '.join(UNITS)}.")] = CODEPOINT,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
 ) -> None:
@@ -207,7 +210,7 @@ def push(
                 task = bar.add_task("Pushing", total=total, current="tasks")
                 options = PushOptions(prelabels_dir=prelabels_dir, offset_units=offset_units,
                                       batch_size=batch_size, on_batch=lambda n: bar.update(task, advance=n),
-                                      on_wait=_note)
+                                      on_wait=_note, annotators_per_task=annotators_per_task)
                 ref, summary = push_workspace(ws, ls, url=server_url, title=title, schema=label_schema,
                                               options=options)
         except LabelStudioUnavailable as error:
@@ -217,6 +220,8 @@ def push(
     table = Table(title=f"Push to {server_url} project {ref.project_id}", show_header=False)
     table.add_row("tasks created", f"{summary.created:,}")
     table.add_row("already in the project", f"{summary.already_there:,}")
+    if annotators_per_task is not None:
+        table.add_row("annotators per task (Label Studio overlap)", str(annotators_per_task))
     table.add_row("batches (recovered after a lost answer)", f"{summary.batches} ({summary.recovered_batches})")
     if summary.duplicates_on_server:
         table.add_row("[red]duplicate tasks found on the server[/red]", f"{summary.duplicates_on_server:,}")
