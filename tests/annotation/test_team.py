@@ -165,7 +165,7 @@ def test_annotators_by_email_adjudicator_by_email_or_id_majority_and_pseudonyms(
     assert "real e-mail addresses" in (named / "README.md").read_text()
 
 
-def test_annotators_per_task_is_labour_studio_overlap(label_studio, tmp_path: Path) -> None:
+def test_annotators_per_task_is_label_studios_overlap(label_studio, tmp_path: Path) -> None:
     """Overlap 2: the task stays in the label stream for the second person and leaves it after two."""
     url = label_studio.url
     admin = connect(url, label_studio.token)
@@ -207,3 +207,10 @@ def test_annotators_per_task_is_labour_studio_overlap(label_studio, tmp_path: Pa
     assert admin.projects.get(id=ref.project_id).maximum_annotations == 3
     summary = pull(admin, two)
     assert summary.annotators and all("@" in who for who in summary.annotators) and len(summary.annotators) == 3
+    status = subprocess.run([sys.executable, "-m", "builder", "status", "-w", str(two.root)], cwd=ROOT,
+                            env={**os.environ, "COLUMNS": "250"}, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert status.returncode == 0, status.stdout + status.stderr
+    for who in summary.annotators:
+        assert re.search(rf"annotator {re.escape(who)} +│ +1 annotated, 0 skipped of 1 tasks", status.stdout), \
+            status.stdout
