@@ -353,7 +353,7 @@ class PullSummary:
 
 def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schema, units: str = CODEPOINT,
                  adjudicator: str | None = None, on_wait: Callable[[str], None] | None = None,
-                 users: Mapping[str, str] | None = None) -> PullSummary:
+                 users: Mapping[str, str] | None = None, decisions: bytes | None = None) -> PullSummary:
     """Keep a raw export as a snapshot, parse and check it, and replace the annotations and merged labels.
 
     The export is the project's whole state (Label Studio keeps each annotator's latest work),
@@ -362,14 +362,16 @@ def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schem
     from a file, a malformed or foreign export is refused before anything is written.
     Annotators are recorded by e-mail: `users` (id → e-mail, from server_users) is remembered in the
     workspace, so a later pull from a file names them too; `adjudicator` is an e-mail or a user id.
+    `decisions` is the review project's export (annotation/review.py): each submitted review
+    annotation is kept as a ground-truth annotation, so it settles its sentence.
     """
     with workspace_lock(workspace, on_wait):
         return _apply_export(workspace, raw, origin=origin, schema=schema, units=units, adjudicator=adjudicator,
-                             users=users or {})
+                             users=users or {}, decisions=decisions)
 
 
 def _apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schema, units: str,
-                  adjudicator: str | None, users: Mapping[str, str]) -> PullSummary:
+                  adjudicator: str | None, users: Mapping[str, str], decisions: bytes | None) -> PullSummary:
     store = AnnotationStore.of(workspace)
     snapshot = store.save_snapshot(raw, origin) if origin == "server" else None
     try:
@@ -383,6 +385,14 @@ def _apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Sche
     book.learn(users)
     book.save(workspace)
     annotations = [dataclasses.replace(a, annotator=book.email(a.annotator)) for a in parsed.annotations]
+    if decisions is not None:
+        store.save_snapshot(decisions, "review")
+        try:
+            reviewed = parse_export(json.loads(decisions), schema, units)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ExportError([f"the review project's export is not JSON ({error})"]) from None
+        annotations += [dataclasses.replace(a, annotator=book.email(a.annotator), ground_truth=True)
+                        for a in reviewed.annotations if not a.skipped]
     note = ""
     if adjudicator is not None:
         adjudicator = book.resolve(adjudicator)

@@ -258,6 +258,7 @@ def pull(
         server_users,
     )
     from annotation.export import ExportError
+    from annotation.review import load_review
 
     ws = Workspace(workspace)
     label_schema = _schema(schema)
@@ -277,13 +278,15 @@ def pull(
                 try:
                     raw = download_export(ls, remembered.project_id)
                     users = server_users(ls)
+                    review = load_review(ws)
+                    decisions = download_export(ls, review.project_id) if review is not None else None
                 except ApiError as error:
                     if error.status_code == 404:
                         raise fail(f"[red]Project {remembered.project_id} is not on {server_url}[/red] (deleted, or "
                                    f"another server); run `builder push` to make it again.") from None
                     raise _api_error(server_url, error) from None
             summary = apply_export(ws, raw, origin="server", schema=label_schema, units=units,
-                                   adjudicator=adjudicator, on_wait=_note, users=users)
+                                   adjudicator=adjudicator, on_wait=_note, users=users, decisions=decisions)
     except (ExportError, LabelStudioUnavailable) as error:
         raise fail(f"[red]{error}[/red]\nNothing in the workspace's annotations was changed.") from None
     table = Table(title="Pull", show_header=False)
@@ -300,6 +303,39 @@ def pull(
     if summary.adjudicator_note:
         err.print("[yellow]warning:[/yellow] " + summary.adjudicator_note.replace("[", r"\["), soft_wrap=True,
                   highlight=False)
+
+
+def review(
+    workspace: WorkspaceOption = Path("workspace"),
+    url: Annotated[str | None, typer.Option(help=f"Label Studio URL (or {URL_ENV}); key from {KEY_ENV}.")] = None,
+    start_server: Annotated[bool, typer.Option(help="Start the embedded server for this command.")] = False,
+    schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
+) -> None:
+    """Put the sentences in review into a review project, each annotator's version shown as a prediction.
+
+    The adjudicator picks or corrects a version there and submits; the next `pull` takes it as final."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    from annotation.client import LabelStudioUnavailable, load_project
+    from annotation.review import push_review
+
+    ws = Workspace(workspace)
+    label_schema = _schema(schema)
+    remembered = load_project(ws)
+    if remembered is None:
+        raise fail("[red]This workspace has no Label Studio project yet[/red]; run `builder push` and `builder pull` "
+                   "first.", 2)
+    with label_studio(ws, url, start_server) as (ls, server_url):
+        try:
+            ref, summary = push_review(ws, ls, url=server_url, title=remembered.title, schema=label_schema,
+                                       units=remembered.offset_units)
+        except LabelStudioUnavailable as error:
+            raise fail(f"[red]{error}[/red]") from None
+        except ApiError as error:
+            raise _api_error(server_url, error) from None
+    console.print(f"review project {ref.project_id} ({ref.title}) at {server_url}: {summary.created:,} new review "
+                  f"task(s), {summary.already_there:,} already there; open {server_url}/projects/{ref.project_id}/ "
+                  "as the adjudicator, then `builder pull`.", highlight=False, markup=False)
 
 
 def label_config(schema: Annotated[Path | None, typer.Option(help="Label schema TOML.")] = None) -> None:

@@ -26,6 +26,7 @@ from annotation.client import (
     server_users,
 )
 from annotation.push import PushOptions, push_workspace
+from annotation.review import load_review
 from builder.ingest.run import ingest
 from builder.prelabel.engines.local import prelabel_workspace
 from builder.release.options import ReleaseOptions
@@ -55,9 +56,12 @@ def push(ls, ws: Workspace, url: str, **options) -> object:  # type: ignore[no-u
 
 
 def pull(ls, ws: Workspace, **kw):  # type: ignore[no-untyped-def]
+    """What `builder pull` does: the project's export, the users, and the review project's export if any."""
     project_id = load_project(ws).project_id
+    review = load_review(ws)
+    decisions = download_export(ls, review.project_id) if review is not None else None
     return apply_export(ws, download_export(ls, project_id), origin="server", schema=SCHEMA, users=server_users(ls),
-                        **kw)
+                        decisions=decisions, **kw)
 
 
 def next_task(url: str, token: str, project_id: int) -> int | None:
@@ -214,3 +218,44 @@ def test_annotators_per_task_is_label_studios_overlap(label_studio, tmp_path: Pa
     for who in summary.annotators:
         assert re.search(rf"annotator {re.escape(who)} +│ +1 annotated, 0 skipped of 1 tasks", status.stdout), \
             status.stdout
+
+
+def test_review_project_shows_the_competing_versions_and_its_decision_is_final(label_studio, examples_dir: Path,
+                                                                                 tmp_path: Path) -> None:
+    url = label_studio.url
+    admin = connect(url, label_studio.token)
+    ws = fresh(tmp_path, examples_dir / "okezone-kazakhstan.txt")
+    ref, _ = push(admin, ws, url, annotators_per_task=2)
+    bea_email, chief_email = (f"{n}-{uuid4().hex[:6]}@example.com" for n in ("bea", "chief"))
+    bea, chief = connect(url, sign_up(url, bea_email)), connect(url, sign_up(url, chief_email))
+    task_id = next(t.id for t in admin.tasks.list(project=ref.project_id, include="id,data") if t.data["text"] == ARREST)
+    prediction = admin.tasks.get(id=task_id).predictions[0]
+    admin.annotations.create(id=task_id, result=[dict(r) for r in prediction.result], project=ref.project_id)
+    bea.annotations.create(id=task_id, result=[], project=ref.project_id)
+    pull(admin, ws)
+    env = {**os.environ, "LABEL_STUDIO_API_KEY": label_studio.token, "COLUMNS": "250"}
+    command = [sys.executable, "-m", "builder", "review", "-w", str(ws.root), "--url", url]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0 and "1 new review task(s)" in result.stdout, result.stdout + result.stderr
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert "0 new review task(s), 1 already there" in again.stdout, again.stdout + again.stderr
+    review = load_review(ws)
+    (review_task,) = admin.tasks.list(project=review.project_id, include="id,data")
+    assert review_task.data["text"] == ARREST
+    versions = {p.model_version: p.result for p in admin.tasks.get(id=review_task.id).predictions}
+    assert versions.keys() == {label_studio.credentials.username, bea_email}
+    assert versions[bea_email] == [] and versions[label_studio.credentials.username]
+    chosen = [dict(r) for r in versions[label_studio.credentials.username] if r["from_name"] == "triggers"]
+    chief.annotations.create(id=review_task.id, result=chosen, project=review.project_id)
+    pull(admin, ws)
+    store = AnnotationStore.of(ws)
+    text_of = {s.id: s.text for s in ws.iter_sentences()}
+    arrest = next(f for f in store.iter_final() if text_of[f.sentence_id] == ARREST)
+    assert arrest.status == ACCEPTED and arrest.reason == f"adjudicated by {chief_email}"
+    assert [t.label for t in arrest.labels.triggers] and not arrest.labels.event_types
+    path = release_workspace(ws, SCHEMA, ReleaseOptions(name="reviewed", version="0.1.0",
+                                                        releases_dir=tmp_path / "releases"),
+                             prelabels_dir=ws.prelabel_dir(prelabeller().versions)).path
+    rows = [r for p in sorted((path / "data").glob("*.parquet")) for r in pq.read_table(p).to_pylist()]
+    row = next(r for r in rows if r["text"] == ARREST)
+    assert row["status"] == "gold" and row["event_types"] == [] and [t["text"] for t in row["triggers"]]
