@@ -11,6 +11,7 @@ changes it in the review project.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from annotation.screen import project_settings
 from annotation.tasks import prediction, task_data, with_neighbours
 from builder.core.schema import Schema
 from builder.workspace.annotators import AnnotatorBook
-from builder.workspace.human import REVIEW, Annotation, AnnotationStore
+from builder.workspace.human import ACCEPTED, REVIEW, Annotation, AnnotationStore
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import atomic_write_json
 
@@ -56,10 +57,19 @@ def load_review(workspace: Workspace) -> ReviewRef | None:
     return ReviewRef(**json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
 
 
-def review_tasks(workspace: Workspace, units: str = CODEPOINT) -> list[dict[str, Any]]:
-    """A task per sentence in review, each annotator's latest version as a prediction named after them."""
+def sampled(sentence_id: str, share: float) -> bool:
+    """Whether an agreed sentence is in the review sample: a fixed share, the same sentences every time."""
+    digest = hashlib.sha256(f"review-sample\x1f{sentence_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def review_tasks(workspace: Workspace, units: str = CODEPOINT, sample: float = 0.0) -> list[dict[str, Any]]:
+    """A task per sentence in review (and a `sample` share of those two or more agreed on), each
+    annotator's latest version as a prediction named after them."""
     store = AnnotationStore.of(workspace)
-    in_review = {f.sentence_id for f in store.iter_final() if f.status == REVIEW}
+    in_review = {f.sentence_id for f in store.iter_final()
+                 if f.status == REVIEW or (f.status == ACCEPTED and f.reason.endswith("annotators agree")
+                                           and sampled(f.sentence_id, sample))}
     versions: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in store.read_annotations():
         if annotation.sentence_id in in_review and not annotation.skipped and not annotation.ground_truth:
@@ -78,8 +88,8 @@ def review_tasks(workspace: Workspace, units: str = CODEPOINT) -> list[dict[str,
 
 
 def push_review(workspace: Workspace, ls: Any, *, url: str, title: str, schema: Schema,
-                units: str = CODEPOINT) -> tuple[ReviewRef, PushSummary]:
-    """Send the sentences in review (not sent yet) to the review project; remember the project."""
+                units: str = CODEPOINT, sample: float = 0.0) -> tuple[ReviewRef, PushSummary]:
+    """Send the sentences in review (and the sample of agreements) not sent yet to the review project."""
     review_title = title + REVIEW_SUFFIX
     with workspace_lock(workspace), project_lock(url, review_title):
         remembered = load_review(workspace)
@@ -92,6 +102,6 @@ def push_review(workspace: Workspace, ls: Any, *, url: str, title: str, schema: 
                                                 **overlap_settings(1)).id)
         ref = ReviewRef(url.rstrip("/"), int(project_id), review_title)
         atomic_write_json(review_file(workspace), ref.__dict__)
-        summary = push_tasks(ls, ref.project_id, review_tasks(workspace, units))
+        summary = push_tasks(ls, ref.project_id, review_tasks(workspace, units, sample))
     return ref, summary
 

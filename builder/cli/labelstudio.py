@@ -300,6 +300,9 @@ def pull(
     console.print(table)
     for line in summary.snapped[:20] + summary.review[:20] + summary.withdrawn[:20]:
         console.print(line, highlight=False, markup=False)
+    if summary.review:
+        console.print(f"{len(summary.review):,} sentence(s) in review: `builder review --workspace {ws.root}` sends "
+                      "them to the adjudicator with every version shown.", highlight=False, markup=False)
     if summary.adjudicator_note:
         err.print("[yellow]warning:[/yellow] " + summary.adjudicator_note.replace("[", r"\["), soft_wrap=True,
                   highlight=False)
@@ -309,6 +312,8 @@ def review(
     workspace: WorkspaceOption = Path("workspace"),
     url: Annotated[str | None, typer.Option(help=f"Label Studio URL (or {URL_ENV}); key from {KEY_ENV}.")] = None,
     start_server: Annotated[bool, typer.Option(help="Start the embedded server for this command.")] = False,
+    review_sample: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Also this share of the sentences annotators agreed on (a fixed sample).")] = 0.0,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
 ) -> None:
     """Put the sentences in review into a review project, each annotator's version shown as a prediction.
@@ -328,7 +333,7 @@ def review(
     with label_studio(ws, url, start_server) as (ls, server_url):
         try:
             ref, summary = push_review(ws, ls, url=server_url, title=remembered.title, schema=label_schema,
-                                       units=remembered.offset_units)
+                                       units=remembered.offset_units, sample=review_sample)
         except LabelStudioUnavailable as error:
             raise fail(f"[red]{error}[/red]") from None
         except ApiError as error:

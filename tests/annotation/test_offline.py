@@ -215,3 +215,13 @@ def test_majority_vote_needs_more_than_half_and_triggers_count(schema: Schema) -
     assert final["trigger-only"].agreement == round(2 / 3, 4)  # PER shared; the trigger only by one
     report = agreement(annotations, schema.entity_labels, schema.event_labels)
     assert report.trigger_f1 == {"Justice.Arrest-Jail": 0.0}
+
+
+def test_review_sample_is_a_fixed_share() -> None:
+    from annotation.review import sampled
+
+    ids = [f"s-{i:05d}" for i in range(4000)]
+    picked = [i for i in ids if sampled(i, 0.05)]
+    assert 140 < len(picked) < 260 and picked == [i for i in ids if sampled(i, 0.05)]
+    assert not any(sampled(i, 0.0) for i in ids) and all(sampled(i, 1.0) for i in ids)
+    assert set(picked) <= {i for i in ids if sampled(i, 0.2)}
