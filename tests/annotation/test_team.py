@@ -227,10 +227,12 @@ def test_review_project_shows_the_competing_versions_and_its_decision_is_final(l
     ws = fresh(tmp_path, examples_dir / "okezone-kazakhstan.txt")
     ref, _ = push(admin, ws, url, annotators_per_task=2)
     bea_email, chief_email = (f"{n}-{uuid4().hex[:6]}@example.com" for n in ("bea", "chief"))
-    bea, chief = connect(url, sign_up(url, bea_email)), connect(url, sign_up(url, chief_email))
+    bea_token = sign_up(url, bea_email)
+    bea, chief = connect(url, bea_token), connect(url, sign_up(url, chief_email))
     task_id = next(t.id for t in admin.tasks.list(project=ref.project_id, include="id,data") if t.data["text"] == ARREST)
     prediction = admin.tasks.get(id=task_id).predictions[0]
     admin.annotations.create(id=task_id, result=[dict(r) for r in prediction.result], project=ref.project_id)
+    assert next_task(url, bea_token, ref.project_id) == task_id, "overlap 2, started tasks first: bea gets it next"
     bea.annotations.create(id=task_id, result=[], project=ref.project_id)
     pull(admin, ws)
     env = {**os.environ, "LABEL_STUDIO_API_KEY": label_studio.token, "COLUMNS": "250"}
