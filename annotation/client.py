@@ -15,10 +15,11 @@ how many were withdrawn).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -32,6 +33,7 @@ from annotation.merge import merge
 from annotation.offsets import CODEPOINT, check_units
 from annotation.screen import project_settings
 from builder.core.schema import Schema
+from builder.workspace.annotators import AnnotatorBook
 from builder.workspace.human import (
     ACCEPTED,
     AnnotationStore,
@@ -172,9 +174,25 @@ def _project_exists(ls: Any, project_id: int) -> Any:
         raise
 
 
+def overlap_settings(annotators_per_task: int) -> dict[str, Any]:
+    """Label Studio's own overlap settings for N annotators per task (honoured by Community 1.23).
+
+    `maximum_annotations` is N, and `overlap_cohort_percentage` 100 gives every task that overlap
+    (tasks keep coming in the label stream until N people submitted them); `show_overlap_first`
+    sends annotators to tasks someone already started before fresh ones.
+    """
+    if annotators_per_task < 1:
+        raise ValueError(f"annotators per task {annotators_per_task}: give 1 or more")
+    return {"maximum_annotations": annotators_per_task, "overlap_cohort_percentage": 100,
+            "show_overlap_first": annotators_per_task > 1}
+
+
 def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schema: Schema,
-                   offset_units: str = CODEPOINT) -> ProjectRef:
+                   offset_units: str = CODEPOINT, annotators_per_task: int | None = None) -> ProjectRef:
     """The workspace's project on this server: remembered, found by title, or created from the schema.
+
+    `annotators_per_task` sets Label Studio's overlap (overlap_settings); None leaves an existing
+    project's setting as it is (a new project gets 1).
 
     Call it under project_lock (push_workspace does), so two pushes never make two projects.
     Of several projects with the title (made by older versions racing), the oldest is used.
@@ -194,14 +212,17 @@ def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schem
             log.warning("%d projects are titled %r at %s (ids %s); using the oldest, %d",
                         len(same_title), title, url, same_title, same_title[0])
         project = _project_exists(ls, same_title[0]) if same_title else None
+    overlap = overlap_settings(annotators_per_task) if annotators_per_task is not None else {}
     if project is None:
-        project_id = ls.projects.create(title=title, **settings).id
+        project_id = ls.projects.create(title=title, **settings, **(overlap or overlap_settings(1))).id
     else:
         project_id = project.id
         # Label Studio drops the config's last newline: compare without it, or every push re-sends it.
         if (project.label_config or "").strip() != settings["label_config"].strip() or \
                 (project.expert_instruction or "") != settings["expert_instruction"]:
             ls.projects.update(id=project_id, **settings)
+        if any(getattr(project, name, None) != value for name, value in overlap.items()):
+            ls.projects.update(id=project_id, **overlap)  # Label Studio re-sets the overlap of existing tasks
     ref = ProjectRef(url.rstrip("/"), int(project_id), title, offset_units)
     save_project(workspace, ref)
     return ref
@@ -217,6 +238,12 @@ def existing_tasks(ls: Any, project_id: int) -> dict[str, list[int]]:
     return found
 
 
+def tasks_without_predictions(ls: Any, project_id: int) -> int:
+    """How many of the project's tasks have no prediction (pushed before there were pre-labels)."""
+    tasks = _call(lambda: list(ls.tasks.list(project=project_id, include="id,total_predictions", page_size=1000)))
+    return sum(not (getattr(task, "total_predictions", 0) or 0) for task in tasks)
+
+
 @dataclass
 class PushSummary:
     """What a push did."""
@@ -227,6 +254,7 @@ class PushSummary:
     duplicates_on_server: int = 0
     recovered_batches: int = 0
     batches: int = 0
+    without_predictions: int = 0  # tasks in the project with no pre-labels although this push had some
 
 
 def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -285,6 +313,15 @@ def _import_batch(ls: Any, project_id: int, batch: list[dict[str, Any]], attempt
                                  "run the push again")
 
 
+def server_users(ls: Any) -> dict[str, str]:
+    """Label Studio user id → e-mail, for every user of the server (the users API)."""
+    try:
+        return {str(u.id): str(u.email or "") for u in _call(ls.users.list)}
+    except _network_errors() as error:
+        raise LabelStudioUnavailable(f"Label Studio did not answer when asked for its users ({error}); nothing "
+                                     "was changed in the workspace; run the pull again") from error
+
+
 def download_export(ls: Any, project_id: int) -> bytes:
     """The project's full JSON export (tasks with annotations, skips included), as bytes."""
     try:
@@ -310,24 +347,31 @@ class PullSummary:
     snapped: list[str] = field(default_factory=list)
     accepted: int = 0
     review: list[str] = field(default_factory=list)
-    annotators: dict[str, int] = field(default_factory=dict)
+    annotators: dict[str, int] = field(default_factory=dict)  # e-mail (or id if unknown) → annotations
+    adjudicator_note: str = ""  # set when --adjudicator names no one the workspace knows
 
 
 def apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schema, units: str = CODEPOINT,
-                 adjudicator: str | None = None, on_wait: Callable[[str], None] | None = None) -> PullSummary:
+                 adjudicator: str | None = None, on_wait: Callable[[str], None] | None = None,
+                 users: Mapping[str, str] | None = None, decisions: bytes | None = None) -> PullSummary:
     """Keep a raw export as a snapshot, parse and check it, and replace the annotations and merged labels.
 
     The export is the project's whole state (Label Studio keeps each annotator's latest work),
     so an annotation or task deleted there is withdrawn here; earlier snapshots keep it.
     From a server the snapshot is kept even if parsing fails (it is what the server said);
     from a file, a malformed or foreign export is refused before anything is written.
+    Annotators are recorded by e-mail: `users` (id → e-mail, from server_users) is remembered in the
+    workspace, so a later pull from a file names them too; `adjudicator` is an e-mail or a user id.
+    `decisions` is the review project's export (annotation/review.py): each submitted review
+    annotation is kept as a ground-truth annotation, so it settles its sentence.
     """
     with workspace_lock(workspace, on_wait):
-        return _apply_export(workspace, raw, origin=origin, schema=schema, units=units, adjudicator=adjudicator)
+        return _apply_export(workspace, raw, origin=origin, schema=schema, units=units, adjudicator=adjudicator,
+                             users=users or {}, decisions=decisions)
 
 
 def _apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Schema, units: str,
-                  adjudicator: str | None) -> PullSummary:
+                  adjudicator: str | None, users: Mapping[str, str], decisions: bytes | None) -> PullSummary:
     store = AnnotationStore.of(workspace)
     snapshot = store.save_snapshot(raw, origin) if origin == "server" else None
     try:
@@ -337,15 +381,34 @@ def _apply_export(workspace: Workspace, raw: bytes, *, origin: str, schema: Sche
     parsed: ParsedExport = parse_export(export, schema, units)
     if snapshot is None:
         snapshot = store.save_snapshot(raw, origin)
-    annotations = parsed.annotations
-    withdrawn = withdrawn_annotations(store.read_annotations(), annotations)
+    book = AnnotatorBook.of(workspace)
+    book.learn(users)
+    book.save(workspace)
+    annotations = [dataclasses.replace(a, annotator=book.email(a.annotator)) for a in parsed.annotations]
+    if decisions is not None:
+        store.save_snapshot(decisions, "review")
+        try:
+            reviewed = parse_export(json.loads(decisions), schema, units)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ExportError([f"the review project's export is not JSON ({error})"]) from None
+        annotations += [dataclasses.replace(a, annotator=book.email(a.annotator), ground_truth=True)
+                        for a in reviewed.annotations if not a.skipped]
+    note = ""
+    if adjudicator is not None:
+        adjudicator = book.resolve(adjudicator)
+        known = set(book.emails.values()) | {a.annotator for a in annotations}
+        if adjudicator not in known:
+            note = (f"--adjudicator {adjudicator!r} is not a user of this Label Studio that the workspace knows "
+                    f"(known: {', '.join(sorted(known)) or 'none'}); no disagreement was settled by them")
+    earlier = [dataclasses.replace(a, annotator=book.email(a.annotator)) for a in store.read_annotations()]
+    withdrawn = withdrawn_annotations(earlier, annotations)  # earlier pulls may have named users by id
     accepted_before = {f.sentence_id for f in store.iter_final() if f.status == ACCEPTED}
     finals: list[FinalLabels] = merge(annotations, adjudicator)
     store.write_annotations(annotations)
     store.write_final(finals)
     summary = PullSummary(
         snapshot=str(snapshot), tasks=parsed.tasks, annotations=sum(not a.skipped for a in parsed.annotations),
-        skipped=sum(a.skipped for a in parsed.annotations), drafts_ignored=parsed.drafts_ignored,
+        skipped=sum(a.skipped for a in parsed.annotations), adjudicator_note=note, drafts_ignored=parsed.drafts_ignored,
         superseded=parsed.superseded,
         withdrawn=[f"task {a.task_id} (sentence {a.sentence_id}, annotator {a.annotator}, annotation "
                    f"{a.annotation_id}) is no longer in Label Studio" for a in withdrawn],

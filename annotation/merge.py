@@ -2,8 +2,10 @@
 
 Policy: an annotation marked ground truth in Label Studio (or by the adjudicator) wins;
 one annotator's labels are accepted; several annotators who agree on entities, triggers
-and event types are accepted; any disagreement marks the sentence for review and lists
-what differs. How much annotators agree is measured for the release (builder/release/quality.py).
+and event types are accepted; of three or more, the version more than half of them gave
+exactly is accepted (majority vote); anything else (two who disagree, a tie, no majority)
+marks the sentence for review and lists what differs. The agreement figure counts entities,
+triggers and event types. How much annotators agree is measured for the release (builder/release/quality.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from builder.workspace.human import ACCEPTED, REVIEW, SKIPPED, Annotation, Final
 
 def _items(a: Annotation) -> set[tuple[object, ...]]:
     spans = {("E", s.start, s.end, s.label) for s in a.labels.entities}
-    return spans | {("V", t) for t in a.labels.event_types}
+    triggers = {("T", s.start, s.end, s.label) for s in a.labels.triggers}
+    return spans | triggers | {("V", t) for t in a.labels.event_types}
 
 
 def _f1(a: set[tuple[object, ...]], b: set[tuple[object, ...]]) -> float:
@@ -27,17 +30,28 @@ def _f1(a: set[tuple[object, ...]], b: set[tuple[object, ...]]) -> float:
 
 
 def _same(a: Annotation, b: Annotation) -> bool:
-    key = lambda x: {(s.start, s.end, s.label) for s in x}  # noqa: E731 - a local comparison key
-    return key(a.labels.entities) == key(b.labels.entities) and key(a.labels.triggers) == key(b.labels.triggers) and (
-        set(a.labels.event_types) == set(b.labels.event_types)
-    )
+    return _items(a) == _items(b)
+
+
+def _majority(done: Sequence[Annotation]) -> tuple[Annotation, int] | None:
+    """The version more than half of three or more annotators gave exactly (the latest of them), if any."""
+    if len(done) < 3:
+        return None
+    versions: dict[frozenset[tuple[object, ...]], list[Annotation]] = defaultdict(list)
+    for a in done:
+        versions[frozenset(_items(a))].append(a)
+    group = max(versions.values(), key=len)
+    if 2 * len(group) <= len(done):
+        return None
+    return max(group, key=lambda a: a.updated_at), len(group)
 
 
 def _differences(annotations: Sequence[Annotation]) -> str:
     parts = []
     for a in annotations:
         ents = ", ".join(f"{s.text}/{s.label}" for s in a.labels.entities) or "no entities"
-        parts.append(f"{a.annotator}: {ents}; events {list(a.labels.event_types)}")
+        triggers = ", ".join(f"{s.text}/{s.label}" for s in a.labels.triggers) or "none"
+        parts.append(f"{a.annotator}: {ents}; triggers {triggers}; events {list(a.labels.event_types)}")
     return " | ".join(parts)
 
 
@@ -65,6 +79,10 @@ def merge_sentence(annotations: Sequence[Annotation], adjudicator: str | None = 
         return final(ACCEPTED, "single annotator", done[0])
     if all(_same(done[0], other) for other in done[1:]):
         return final(ACCEPTED, f"{len(done)} annotators agree", done[0])
+    majority = _majority(done)
+    if majority is not None:
+        chosen, votes = majority
+        return final(ACCEPTED, f"majority vote: {votes} of {len(done)} annotators agree", chosen)
     return final(REVIEW, "annotators disagree: " + _differences(done), None)
 
 

@@ -14,6 +14,7 @@ from annotation.client import (
     ensure_project,
     project_lock,
     push_tasks,
+    tasks_without_predictions,
     workspace_lock,
 )
 from annotation.offsets import CODEPOINT, check_units
@@ -33,6 +34,7 @@ class PushOptions:
     batch_size: int = 250
     on_batch: Callable[[int], None] | None = None
     on_wait: Callable[[str], None] | None = None  # told when another push holds the lock
+    annotators_per_task: int | None = None  # Label Studio's overlap; None keeps an existing project's
 
     def __post_init__(self) -> None:
         check_units(self.offset_units)
@@ -62,11 +64,15 @@ def push_workspace(workspace: Workspace, ls: Any, *, url: str, title: str, schem
     the project and every task the first one made.
     """
     with workspace_lock(workspace, options.on_wait), project_lock(url, title, options.on_wait):
-        ref = ensure_project(ls, workspace, url=url, title=title, schema=schema, offset_units=options.offset_units)
+        ref = ensure_project(ls, workspace, url=url, title=title, schema=schema, offset_units=options.offset_units,
+                             annotators_per_task=options.annotators_per_task)
         summary = push_tasks(ls, ref.project_id, workspace_tasks(workspace, options),
                              batch_size=options.batch_size, on_batch=options.on_batch)
+        if options.prelabels_dir is not None and summary.already_there:
+            summary.without_predictions = tasks_without_predictions(ls, ref.project_id)
         workspace.write_report(PUSH_REPORT, {"url": url, "project_id": ref.project_id,
                                              "tasks_in_project": summary.created + summary.already_there,
                                              "created": summary.created,
+                                             "without_predictions": summary.without_predictions,
                                              "duplicates_on_server": summary.duplicates_on_server})
     return ref, summary

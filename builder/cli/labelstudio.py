@@ -160,7 +160,12 @@ def push(
     to_file: Annotated[Path | None, typer.Option(help="Write tasks to this JSON file instead (for the UI's import).")] = None,
     project: Annotated[str | None, typer.Option(help="Project title (default: '<schema> – <workspace>').")] = None,
     prelabels: Annotated[Path | None, typer.Option(help="Pre-label folder (default: the latest).")] = None,
+    no_prelabels: Annotated[bool, typer.Option(
+        "--no-prelabels", help="Push without pre-labels on purpose (they cannot be added to these tasks later).")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=1000, help="Tasks per import request.")] = 250,
+    annotators_per_task: Annotated[int | None, typer.Option(
+        min=1, max=50, help="How many people label each sentence (Label Studio's overlap); default 1 for a new "
+        "project, an existing project keeps its setting.")] = None,
     offset_units: Annotated[str, typer.Option(help=f"How the server counts offsets: {', '.join(UNITS)}.")] = CODEPOINT,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
 ) -> None:
@@ -179,8 +184,14 @@ def push(
     if offset_units not in UNITS:
         raise fail(f"[red]--offset-units {offset_units!r}[/red]: use {' or '.join(UNITS)}", 2)
     label_schema = _schema(schema)
-    options = PushOptions(prelabels_dir=prelabels or ws.latest_prelabels(), offset_units=offset_units,
-                          batch_size=batch_size)
+    prelabels_dir = None if no_prelabels else prelabels or ws.latest_prelabels()
+    if prelabels_dir is None and not no_prelabels:
+        raise fail(f"[red]No pre-labels in {ws.root}[/red]: run `builder prelabel --workspace {ws.root}` first, "
+                   "or push with --no-prelabels to send the tasks without them on purpose.", 2)
+    if prelabels is not None and not prelabels.is_dir():
+        raise fail(f"[red]--prelabels {prelabels} is not a folder[/red]; give one of {ws.root}'s pre-label "
+                   "folders, or leave it out for the latest.", 2)
+    options = PushOptions(prelabels_dir=prelabels_dir, offset_units=offset_units, batch_size=batch_size)
     if to_file is not None:
         if not to_file.parent.is_dir():
             raise fail(f"[red]--to-file {to_file}: the folder {to_file.parent} does not exist[/red]; "
@@ -197,9 +208,9 @@ def push(
         try:
             with progress() as bar:
                 task = bar.add_task("Pushing", total=total, current="tasks")
-                options = PushOptions(prelabels_dir=options.prelabels_dir, offset_units=offset_units,
+                options = PushOptions(prelabels_dir=prelabels_dir, offset_units=offset_units,
                                       batch_size=batch_size, on_batch=lambda n: bar.update(task, advance=n),
-                                      on_wait=_note)
+                                      on_wait=_note, annotators_per_task=annotators_per_task)
                 ref, summary = push_workspace(ws, ls, url=server_url, title=title, schema=label_schema,
                                               options=options)
         except LabelStudioUnavailable as error:
@@ -209,10 +220,18 @@ def push(
     table = Table(title=f"Push to {server_url} project {ref.project_id}", show_header=False)
     table.add_row("tasks created", f"{summary.created:,}")
     table.add_row("already in the project", f"{summary.already_there:,}")
+    if annotators_per_task is not None:
+        table.add_row("annotators per task (Label Studio overlap)", str(annotators_per_task))
     table.add_row("batches (recovered after a lost answer)", f"{summary.batches} ({summary.recovered_batches})")
     if summary.duplicates_on_server:
         table.add_row("[red]duplicate tasks found on the server[/red]", f"{summary.duplicates_on_server:,}")
     console.print(table)
+    if summary.without_predictions:
+        err.print(f"[yellow]warning:[/yellow] {summary.without_predictions:,} task(s) in project {ref.project_id} "
+                  "have no pre-labels (pushed before `builder prelabel` or with --no-prelabels); a push does not "
+                  "change tasks already there. In Label Studio's Data Manager filter 'Predictions = 0', delete the "
+                  "tasks nobody annotated yet, and push again: they come back with pre-labels.",
+                  soft_wrap=True, highlight=False)
 
 
 def pull(
@@ -220,7 +239,8 @@ def pull(
     url: Annotated[str | None, typer.Option(help=f"Label Studio URL (or {URL_ENV}); key from {KEY_ENV}.")] = None,
     start_server: Annotated[bool, typer.Option(help="Start the embedded server for this command.")] = False,
     from_file: Annotated[Path | None, typer.Option(help="Read an export downloaded from the UI (JSON).")] = None,
-    adjudicator: Annotated[str | None, typer.Option(help="Annotator whose labels settle disagreements.")] = None,
+    adjudicator: Annotated[str | None, typer.Option(
+        help="Annotator whose labels settle disagreements: their e-mail (or Label Studio user id).")] = None,
     offset_units: Annotated[str | None, typer.Option(help="Override the project's offset units.")] = None,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
 ) -> None:
@@ -235,8 +255,10 @@ def pull(
         apply_export,
         download_export,
         load_project,
+        server_users,
     )
     from annotation.export import ExportError
+    from annotation.review import load_review
 
     ws = Workspace(workspace)
     label_schema = _schema(schema)
@@ -255,13 +277,16 @@ def pull(
             with label_studio(ws, url, start_server) as (ls, server_url):
                 try:
                     raw = download_export(ls, remembered.project_id)
+                    users = server_users(ls)
+                    review = load_review(ws)
+                    decisions = download_export(ls, review.project_id) if review is not None else None
                 except ApiError as error:
                     if error.status_code == 404:
                         raise fail(f"[red]Project {remembered.project_id} is not on {server_url}[/red] (deleted, or "
                                    f"another server); run `builder push` to make it again.") from None
                     raise _api_error(server_url, error) from None
             summary = apply_export(ws, raw, origin="server", schema=label_schema, units=units,
-                                   adjudicator=adjudicator, on_wait=_note)
+                                   adjudicator=adjudicator, on_wait=_note, users=users, decisions=decisions)
     except (ExportError, LabelStudioUnavailable) as error:
         raise fail(f"[red]{error}[/red]\nNothing in the workspace's annotations was changed.") from None
     table = Table(title="Pull", show_header=False)
@@ -275,6 +300,47 @@ def pull(
     console.print(table)
     for line in summary.snapped[:20] + summary.review[:20] + summary.withdrawn[:20]:
         console.print(line, highlight=False, markup=False)
+    if summary.review:
+        console.print(f"{len(summary.review):,} sentence(s) in review: `builder review --workspace {ws.root}` sends "
+                      "them to the adjudicator with every version shown.", highlight=False, markup=False)
+    if summary.adjudicator_note:
+        err.print("[yellow]warning:[/yellow] " + summary.adjudicator_note.replace("[", r"\["), soft_wrap=True,
+                  highlight=False)
+
+
+def review(
+    workspace: WorkspaceOption = Path("workspace"),
+    url: Annotated[str | None, typer.Option(help=f"Label Studio URL (or {URL_ENV}); key from {KEY_ENV}.")] = None,
+    start_server: Annotated[bool, typer.Option(help="Start the embedded server for this command.")] = False,
+    review_sample: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Also this share of the sentences annotators agreed on (a fixed sample).")] = 0.0,
+    schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
+) -> None:
+    """Put the sentences in review into a review project, each annotator's version shown as a prediction.
+
+    The adjudicator picks or corrects a version there and submits; the next `pull` takes it as final."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    from annotation.client import LabelStudioUnavailable, load_project
+    from annotation.review import push_review
+
+    ws = Workspace(workspace)
+    label_schema = _schema(schema)
+    remembered = load_project(ws)
+    if remembered is None:
+        raise fail("[red]This workspace has no Label Studio project yet[/red]; run `builder push` and `builder pull` "
+                   "first.", 2)
+    with label_studio(ws, url, start_server) as (ls, server_url):
+        try:
+            ref, summary = push_review(ws, ls, url=server_url, title=remembered.title, schema=label_schema,
+                                       units=remembered.offset_units, sample=review_sample)
+        except LabelStudioUnavailable as error:
+            raise fail(f"[red]{error}[/red]") from None
+        except ApiError as error:
+            raise _api_error(server_url, error) from None
+    console.print(f"review project {ref.project_id} ({ref.title}) at {server_url}: {summary.created:,} new review "
+                  f"task(s), {summary.already_there:,} already there; open {server_url}/projects/{ref.project_id}/ "
+                  "as the adjudicator, then `builder pull`.", highlight=False, markup=False)
 
 
 def label_config(schema: Annotated[Path | None, typer.Option(help="Label schema TOML.")] = None) -> None:

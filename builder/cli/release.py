@@ -33,6 +33,8 @@ def release(
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
     card_template: Annotated[Path | None, typer.Option(help="Card template (default: the packaged one).")] = None,
     push_to_hub_repo: Annotated[str | None, typer.Option("--push-to-hub", help="Then publish to this Hub dataset repo.")] = None,
+    annotator_names: Annotated[bool, typer.Option("--annotator-names", help="Name annotators by their e-mail "
+                               "(default: a stable pseudonym each; the card says which).")] = False,
 ) -> None:
     """Write a new versioned Hugging Face release (Parquet, card, manifest, CHANGES.md, exports); never overwrites."""
     from builder.core.schema import SchemaError, load_schema
@@ -55,7 +57,8 @@ def release(
         options = ReleaseOptions(name=dataset, version=chosen, releases_dir=releases_dir, include_silver=not gold_only,
                                  ratios=tuple(float(x) for x in ratios.split(",")), license=license_,
                                  license_name=license_name, exports=formats, exports_gold_only=exports_gold_only,
-                                 resplit=resplit, repo_id=repo_id or push_to_hub_repo or "", homepage=homepage)
+                                 resplit=resplit, repo_id=repo_id or push_to_hub_repo or "", homepage=homepage,
+                                 annotator_names=annotator_names)
     except (ReleaseError, SchemaError, ValueError) as error:
         raise fail(f"[red]{error}[/red]", 2) from None
     template = card_template.read_text(encoding="utf-8") if card_template is not None else None

@@ -13,6 +13,7 @@ from builder.workspace.layout import Workspace
 def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     """Counts of what the workspace holds, and whether its Label Studio runs."""
     from annotation.embedded import server_state
+    from builder.workspace.annotators import AnnotatorBook
     from builder.workspace.status import workspace_status
 
     ws = Workspace(workspace)
@@ -37,8 +38,11 @@ def status(workspace: WorkspaceOption = Path("workspace")) -> None:
     table.add_row("sentences annotated (accepted)", f"{counts.accepted:,}")
     table.add_row("sentences skipped", f"{counts.skipped:,}")
     table.add_row("sentences in review", f"{counts.in_review:,}")
+    book = AnnotatorBook.of(ws)  # pulls before e-mails were recorded named people by Label Studio id
+    of_tasks = f" of {counts.push['tasks_in_project']:,} tasks" if counts.push is not None else ""
     for annotator, progress in counts.annotators.items():
-        table.add_row(f"  annotator {annotator}", f"{progress.annotated:,} annotated, {progress.skipped:,} skipped")
+        table.add_row(f"  annotator {book.email(annotator)}",
+                      f"{progress.annotated:,} annotated, {progress.skipped:,} skipped{of_tasks}")
     console.print(table)
     if server.stale:
         err.print(f"[yellow]note:[/yellow] {server.stale}", soft_wrap=True, highlight=False)

@@ -161,9 +161,9 @@ def _values(context: CardContext) -> dict[str, str]:
         "prelabellers": "\n".join(f"   - `{v}`" for v in context.prelabellers if v) or "   - (none)",
         "agreement_section": _agreement_text(context.agreement),
         "quality_section": _quality_text(context.quality),
-        "annotators_note": (f"{annotators} annotator(s), named in the data only by pseudonymous numbers "
-                            "(`annotator_count` and `agreement` columns)." if annotators else
+        "annotators_note": (f"{annotators} annotator(s). {_naming(options.annotator_names)}" if annotators else
                             "No person has labelled a sentence of this version yet: every row is silver."),
+        "annotator_identity": _naming(options.annotator_names),
         "person_spans": str(sum(counts["entities"].get("PER", {}).values())),
         "license_text": _license_text(options),
         "citation": _citation(options, tool),
@@ -182,6 +182,8 @@ _COLUMN_NOTES = {
     "triggers": "trigger words as spans, labelled with their event type",
     "status": "`gold` (people) or `silver` (machine only)",
     "annotator_count": "how many people labelled the sentence",
+    "annotators": "who labelled it, comma-separated (empty for silver): a stable pseudonym per person "
+                  "(`annotator-` and 10 hex digits), the same in every release of this dataset",
     "agreement": "their mean pairwise F1 (null for one or none)",
     "prelabeller": "versions of the pre-labellers behind a silver row",
     "title": "the article's title", "source": "the outlet", "url": "the article's address",
@@ -225,10 +227,21 @@ def _quality_text(quality: Mapping[str, Any]) -> str:
                     f"(95% bootstrap interval {e_low}–{e_high}).")
 
 
+def _naming(real_names: bool) -> str:
+    """How the `annotators` column names people (the personal-information section repeats it)."""
+    if real_names:
+        return ("Annotators appear under their real e-mail addresses in the `annotators` column: the maintainer "
+                "released them on purpose (`builder release --annotator-names`).")
+    return ("Annotators appear only under stable pseudonyms (`annotator-` and a keyed hash of their e-mail, the "
+            "same person under the same name in every release) in the `annotators` column; their e-mails and "
+            "the key stay in the maintainer's workspace.")
+
+
 def _agreement_text(agreement: Mapping[str, Any]) -> str:
     if not agreement or not agreement.get("sentences_compared"):
         return "No sentence was labelled by more than one annotator yet, so agreement is not measured."
     rows = [(label, f1, "pairwise span F1") for label, f1 in agreement.get("entity_f1", {}).items()]
+    rows += [(f"{label} (trigger)", f1, "pairwise span F1") for label, f1 in agreement.get("trigger_f1", {}).items()]
     rows += [(label, a if a is not None else "undefined (no variation)", "Krippendorff's alpha")
              for label, a in agreement.get("event_alpha", {}).items()]
     return (f"Over {agreement['sentences_compared']} sentences labelled by two or more people:\n\n"

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.core.labels import labeller_name
+from builder.workspace.annotators import AnnotatorBook
 from builder.workspace.human import ACCEPTED, AnnotationStore
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import iter_parquet, parts
@@ -70,10 +71,22 @@ def _gold(workspace: Workspace) -> pa.Table:
     return final.filter(pc.equal(final["status"], ACCEPTED))
 
 
-def load_inputs(workspace: Workspace, *, prelabels_dir: Path | None) -> ReleaseInputs:
-    """What a release reads: the pre-label folder's versions, accepted human labels and annotators' flags."""
+def _named(gold: pa.Table, workspace: Workspace, real_names: bool) -> pa.Table:
+    """The gold table with each annotator as their stable pseudonym (or e-mail with `real_names`)."""
+    book = AnnotatorBook.of(workspace)
+    name = book.email if real_names else book.pseudonym
+    names = pa.array([[name(who) for who in row or []] for row in gold["annotators"].to_pylist()],
+                     gold.schema.field("annotators").type)
+    return gold.set_column(gold.schema.get_field_index("annotators"), "annotators", names)
+
+
+def load_inputs(workspace: Workspace, *, prelabels_dir: Path | None, annotator_names: bool = False) -> ReleaseInputs:
+    """What a release reads: the pre-label folder's versions, accepted human labels and annotators' flags.
+
+    Annotators are named by their stable pseudonyms (builder/workspace/annotators.py), or by
+    e-mail with `annotator_names`."""
     versions = workspace.prelabeller_versions(prelabels_dir) if prelabels_dir is not None else ()
     store = AnnotationStore.of(workspace)
     excluded = frozenset(a.sentence_id for a in store.read_annotations() if a.flags and not a.skipped)
-    return ReleaseInputs(workspace, prelabels_dir, versions, _gold(workspace), excluded,
-                         tuple(store.snapshot_names()))
+    return ReleaseInputs(workspace, prelabels_dir, versions, _named(_gold(workspace), workspace, annotator_names),
+                         excluded, tuple(store.snapshot_names()))

@@ -35,6 +35,7 @@ class ReleaseOptions:
     repo_id: str = ""  # the Hub dataset repo the card's load snippet names
     homepage: str = ""  # where the card links the tool (nothing is linked when empty)
     bucket_rows: int = 65_536  # sentences held in memory at a time while rows are built
+    annotator_names: bool = False  # name annotators by e-mail instead of their stable pseudonyms
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}", self.name):

@@ -67,18 +67,34 @@ def prelabel_quality(pairs: GoldPairs, schema: Schema) -> dict[str, Any]:
             "events_micro_f1_interval": _interval(event_counts), "indicative_only": gold_spans < FEW_GOLD_SPANS}
 
 
+def _span_f1(groups: Iterable[Sequence[Annotation]], labels: Sequence[str], kind: str) -> dict[str, float]:
+    """Pairwise span F1 per label (entities or triggers) over sentences two or more annotated."""
+    matched: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for group in groups:
+        for a, b in combinations(group, 2):
+            spans_a, spans_b = getattr(a.labels, kind), getattr(b.labels, kind)
+            for label in labels:
+                sa = {(s.start, s.end) for s in spans_a if s.label == label}
+                sb = {(s.start, s.end) for s in spans_b if s.label == label}
+                matched[label] += 2 * len(sa & sb)
+                total[label] += len(sa) + len(sb)
+    return {label: round(matched[label] / total[label], 4) for label in labels if total[label]}
+
+
 @dataclass
 class AgreementReport:
     """Per-label agreement among annotators, over the sentences that two or more annotated."""
 
     sentences_compared: int = 0
     entity_f1: dict[str, float] = field(default_factory=dict)  # mean pairwise span F1 per label
+    trigger_f1: dict[str, float] = field(default_factory=dict)  # the same for event triggers, per event type
     event_alpha: dict[str, float | None] = field(default_factory=dict)  # Krippendorff's alpha per type
 
 
 def agreement(annotations: Iterable[Annotation], entity_labels: Sequence[str],
               event_labels: Sequence[str]) -> AgreementReport:
-    """Pairwise span F1 per entity label and Krippendorff's alpha per event type."""
+    """Pairwise span F1 per entity label and per trigger label, and Krippendorff's alpha per event type."""
     from krippendorff import alpha
 
     by_sentence: dict[str, list[Annotation]] = defaultdict(list)
@@ -89,16 +105,8 @@ def agreement(annotations: Iterable[Annotation], entity_labels: Sequence[str],
     report = AgreementReport(sentences_compared=len(shared))
     if not shared:
         return report
-    for label in entity_labels:
-        matched = total = 0
-        for group in shared.values():
-            for a, b in combinations(group, 2):
-                sa = {(s.start, s.end) for s in a.labels.entities if s.label == label}
-                sb = {(s.start, s.end) for s in b.labels.entities if s.label == label}
-                matched += 2 * len(sa & sb)
-                total += len(sa) + len(sb)
-        if total:
-            report.entity_f1[label] = round(matched / total, 4)
+    report.entity_f1 = _span_f1(shared.values(), entity_labels, "entities")
+    report.trigger_f1 = _span_f1(shared.values(), event_labels, "triggers")
     annotators = sorted({a.annotator for group in shared.values() for a in group})
     sentence_ids = sorted(shared)
     for event_type in event_labels:

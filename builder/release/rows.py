@@ -34,7 +34,8 @@ def release_features(schema: Schema):  # type: ignore[no-untyped-def]
         "entities": [span],
         "event_types": Sequence(ClassLabel(names=list(schema.event_labels))),
         "triggers": [span],
-        "status": Value("string"), "annotator_count": Value("int32"), "agreement": Value("float32"),
+        "status": Value("string"), "annotator_count": Value("int32"),
+        "annotators": Value("string"), "agreement": Value("float32"),
         "prelabeller": Value("string"),
         "title": Value("string"), "source": Value("string"), "url": Value("string"), "published_at": Value("string"),
     })
@@ -165,6 +166,8 @@ def build_rows(bucket: Bucket, context: RowContext, pairs: GoldPairs) -> pa.Tabl
         "status": pc.if_else(is_gold, GOLD, SILVER),
         "annotator_count": (pc.list_value_length(gold["annotators"]).fill_null(0) if gold is not None
                             else pa.array(np.zeros(count, dtype=np.int32))),
+        "annotators": pa.array([", ".join(row or ()) for row in gold["annotators"].to_pylist()] if gold is not None
+                               else [""] * count, pa.string()),
         "agreement": gold["agreement"] if gold is not None else pa.nulls(count, pa.float64()),
         "prelabeller": pc.if_else(is_gold, "", context.prelabeller),
         **{name: meta[name] for name in ("title", "source", "url", "published_at")},

@@ -241,10 +241,10 @@ def release_workspace(workspace: Workspace, schema: Schema, options: ReleaseOpti
     """Read the workspace, measure annotator agreement, and write the release."""
     if workspace.count_sentences() == 0:
         raise ReleaseError(f"no sentences in {workspace.root}; run `builder ingest` and `builder prelabel` first")
-    inputs = load_inputs(workspace, prelabels_dir=prelabels_dir)
+    inputs = load_inputs(workspace, prelabels_dir=prelabels_dir, annotator_names=options.annotator_names)
     annotations = AnnotationStore.of(workspace).read_annotations()
     agree = agreement(annotations, schema.entity_labels, schema.event_labels)
     return make_release(inputs, schema, options, card_template=card_template,
                         agreement={"sentences_compared": agree.sentences_compared, "entity_f1": agree.entity_f1,
-                                   "event_alpha": agree.event_alpha,
+                                   "event_alpha": agree.event_alpha, "trigger_f1": agree.trigger_f1,
                                    "annotators": len({a.annotator for a in annotations})})

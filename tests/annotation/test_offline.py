@@ -194,3 +194,34 @@ def test_event_agreement_uses_krippendorff(schema: Schema) -> None:
     # Coders agree on 3 of 4 sentences; nominal alpha for [[1,0,1,0],[1,0,0,0]] is 0.5333
     assert report.event_alpha["Justice.Arrest-Jail"] == pytest.approx(0.5333, abs=1e-4)
     assert "Life.Die" not in report.event_alpha
+
+
+def test_majority_vote_needs_more_than_half_and_triggers_count(schema: Schema) -> None:
+    text = "Polisi menangkap Budi."
+    per, org = region(text, 17, 21, "PER"), region(text, 17, 21, "ORG")
+    trigger = region(text, 7, 16, "Justice.Arrest-Jail", name="triggers")
+    export = [
+        task(1, "two-of-three", text, [ann(1, 1, [per]), ann(2, 2, [per]), ann(3, 3, [org])]),
+        task(2, "all-differ", text, [ann(4, 1, [per]), ann(5, 2, [org]), ann(6, 3, [])]),
+        task(3, "tie", text, [ann(7, 1, [per]), ann(8, 2, [per]), ann(9, 3, [org]), ann(10, 4, [org])]),
+        task(4, "trigger-only", text, [ann(11, 1, [per, trigger]), ann(12, 2, [per])]),
+    ]
+    annotations = parse_export(export, schema).annotations
+    final = {f.sentence_id: f for f in merge(annotations)}
+    assert final["two-of-three"].status == ACCEPTED and final["two-of-three"].reason.startswith("majority vote: 2 of 3")
+    assert [s.label for s in final["two-of-three"].labels.entities] == ["PER"]
+    assert final["all-differ"].status == REVIEW and final["tie"].status == REVIEW
+    assert final["trigger-only"].status == REVIEW and "menangkap/Justice.Arrest-Jail" in final["trigger-only"].reason
+    assert final["trigger-only"].agreement == round(2 / 3, 4)  # PER shared; the trigger only by one
+    report = agreement(annotations, schema.entity_labels, schema.event_labels)
+    assert report.trigger_f1 == {"Justice.Arrest-Jail": 0.0}
+
+
+def test_review_sample_is_a_fixed_share() -> None:
+    from annotation.review import sampled
+
+    ids = [f"s-{i:05d}" for i in range(4000)]
+    picked = [i for i in ids if sampled(i, 0.05)]
+    assert 140 < len(picked) < 260 and picked == [i for i in ids if sampled(i, 0.05)]
+    assert not any(sampled(i, 0.0) for i in ids) and all(sampled(i, 1.0) for i in ids)
+    assert set(picked) <= {i for i in ids if sampled(i, 0.2)}

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def push_command(ws: Path, url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "builder", "push", "-w", str(ws), "--url", url, "--batch-size", "4", *extra]
+    return [sys.executable, "-m", "builder", "push", "-w", str(ws), "--url", url, "--batch-size", "4", "--no-prelabels", *extra]
 
 
 def run_together(commands: list[list[str]], token: str) -> list[subprocess.CompletedProcess[str]]:

@@ -55,18 +55,18 @@ def ingested(examples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
 
 def test_push_to_a_server_that_does_not_answer(ingested: Workspace) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    result = builder("push", "-w", str(ingested.root), "--url", url, key="anykey123456")
+    result = builder("push", "-w", str(ingested.root), "--no-prelabels", "--url", url, key="anykey123456")
     assert_one_line_error(result, f"Label Studio at {url} did not answer", "builder serve")
 
 
 @pytest.mark.parametrize("url", ["127.0.0.1:8080", "localhost:8080", "ftp://example.com", "http://"])
 def test_push_to_a_url_without_http(ingested: Workspace, url: str) -> None:
-    result = builder("push", "-w", str(ingested.root), "--url", url, key="anykey123456")
+    result = builder("push", "-w", str(ingested.root), "--no-prelabels", "--url", url, key="anykey123456")
     assert_one_line_error(result, f"'{url}' is not a Label Studio URL", "http://")
 
 
 def test_push_with_a_wrong_api_key(ingested: Workspace, label_studio) -> None:
-    result = builder("push", "-w", str(ingested.root), "--url", label_studio.url, key="wrongkey0123456789")
+    result = builder("push", "-w", str(ingested.root), "--no-prelabels", "--url", label_studio.url, key="wrongkey0123456789")
     assert_one_line_error(result, f"Label Studio at {label_studio.url} refused the API key (HTTP 401)")
     assert "wrongkey0123456789" not in result.stdout, "the key is never printed"
 
@@ -83,7 +83,7 @@ def test_pull_with_a_wrong_api_key(ingested: Workspace, label_studio, tmp_path: 
 
 def test_push_to_a_file_in_a_missing_folder(ingested: Workspace, tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / "tasks.json"
-    result = builder("push", "-w", str(ingested.root), "--to-file", str(target))
+    result = builder("push", "-w", str(ingested.root), "--no-prelabels", "--to-file", str(target))
     assert_one_line_error(result, str(target), f"the folder {target.parent} does not exist")
     assert not target.parent.exists()
 
@@ -103,7 +103,7 @@ def test_label_config_with_a_refused_label_name(tmp_path: Path) -> None:
 
 
 def test_push_with_a_missing_schema(ingested: Workspace, tmp_path: Path) -> None:
-    result = builder("push", "-w", str(ingested.root), "--to-file", str(tmp_path / "t.json"), "--schema",
+    result = builder("push", "-w", str(ingested.root), "--no-prelabels", "--to-file", str(tmp_path / "t.json"), "--schema",
                      str(tmp_path / "gone.toml"))
     assert_one_line_error(result, f"Schema file {tmp_path / 'gone.toml'} does not exist")
 
@@ -120,7 +120,7 @@ def test_leftover_server_json_is_stale_and_removed(ingested: Workspace) -> None:
     assert "not running" in status.stdout and f"running at http://127.0.0.1:{port}" not in status.stdout
     assert not ingested.server_file.exists()
     ingested.server_file.write_text("{not json")
-    result = builder("push", "-w", str(ingested.root))
+    result = builder("push", "-w", str(ingested.root), "--no-prelabels")
     assert_one_line_error(result, f"removed {ingested.server_file}: it was damaged", "No Label Studio to talk to")
 
 
@@ -162,3 +162,10 @@ def test_serve_port_help_and_a_busy_port(tmp_path: Path) -> None:
         assert pick_port(taken) == taken, "a port given is used as given (and refused if busy)"
         result = builder("serve", "-w", str(tmp_path / "ws"), "--port", str(taken))
     assert_one_line_error(result, f"Port {taken} on 127.0.0.1 is already in use")
+
+
+def test_push_before_prelabel_refuses_in_one_line(ingested: Workspace) -> None:
+    """Tasks pushed without pre-labels never get them later: the push says to run `builder prelabel` first."""
+    result = builder("push", "-w", str(ingested.root), "--url", "http://127.0.0.1:9", key="anykey123456")
+    assert_one_line_error(result, f"No pre-labels in {ingested.root}", "builder prelabel", "--no-prelabels")
+    assert not ingested.project_file.exists()
