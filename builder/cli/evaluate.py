@@ -13,7 +13,7 @@ from builder.cli.common import console, fail
 
 eval_app = typer.Typer(help="Measure the pipeline against reference data.", no_args_is_help=True)
 
-TAGGER_NAMES = ("dateline", "date", "model", "gazetteer")
+TAGGER_NAMES = ("date", "model", "gazetteer")
 
 
 def _print_scores(title: str, first_column: str, scores: dict[str, dict[str, float]]) -> None:
@@ -82,11 +82,6 @@ def eval_ner(
     _print_scores(f"NER on {gold} ({report.sentences:,} sentences, strict IOB2)", "label", report.scores)
     for note in report.left_out:
         console.print(f"left out of scoring: {note}", highlight=False)
-    console.print("reliability of span scores (predicted spans by score; precision = share matching gold):",
-                  highlight=False)
-    for row in report.reliability:
-        console.print(f"  [{row['low']:.1f}, {row['high']:.1f}): {int(row['spans']):>6,} spans, "
-                      f"mean score {row['mean_score']:.3f}, precision {row['precision']:.3f}", highlight=False)
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
 

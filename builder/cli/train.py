@@ -23,17 +23,8 @@ def train_ner(
 
     if not data_dir.is_dir():
         raise fail(f"[red]{data_dir} is not a directory.[/red] Point --data-dir at ../shared/data/ner.", 2)
-    try:
-        import gensim  # noqa: F401 - the word clusters need it; tagging does not
-        import sklearn  # noqa: F401
-    except ImportError:
-        raise fail("[red]gensim or scikit-learn is not installed.[/red] Install the training extra: "
-                   "`pip install 'news-dataset-builder[train]'`.", 2) from None
-    try:
-        with console.status("Training the CRF (a few minutes)..."):
-            metrics = run_training(data_dir=data_dir, out_dir=out, seed=seed, dev_fraction=dev_fraction)
-    except (FileNotFoundError, ValueError) as error:
-        raise fail(f"[red]{error}[/red]", 2) from None
+    with console.status("Training the CRF (a few minutes)..."):
+        metrics = run_training(data_dir=data_dir, out_dir=out, seed=seed, dev_fraction=dev_fraction)
     console.print_json(json.dumps(metrics["scores"]))
     console.print(f"wrote {metrics['model_path']} and {out / 'MODEL_CARD.md'}", highlight=False)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -105,17 +104,3 @@ class Sentence:
     def make_id(article_id: str, index: int, text: str) -> str:
         """A sentence id from its article, position and text, so edited text is a new id."""
         return short_hash(article_id, str(index), short_hash(text))
-
-
-def article_batches(sentences: Sequence[Sentence], size: int) -> list[Sequence[Sentence]]:
-    """Batches of about `size` sentences that never cut an article in two (the CRF tagger makes the
-    names of one article consistent, so an article's sentences are labelled together)."""
-    batches: list[Sequence[Sentence]] = []
-    start = 0
-    while start < len(sentences):
-        end = min(start + size, len(sentences))
-        while end < len(sentences) and sentences[end].article_id == sentences[end - 1].article_id:
-            end += 1
-        batches.append(sentences[start:end])
-        start = end
-    return batches

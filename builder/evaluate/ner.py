@@ -22,8 +22,7 @@ def sentence_from_tokens(tokens: Sequence[str], sentence_id: str = "gold") -> Se
     for text in tokens:
         out.append(Token(text, offset, offset + len(text)))
         offset += len(text) + 1
-    # Each gold sentence is its own article: CoNLL sets carry no article ids, so no document pass.
-    return Sentence(sentence_id, sentence_id, 0, 0, 0, " ".join(tokens), tuple(out))
+    return Sentence(sentence_id, "gold", 0, 0, 0, " ".join(tokens), tuple(out))
 
 
 @dataclass
@@ -34,26 +33,11 @@ class NerReport:
     sentences: int
     tokens: int
     left_out: list[str] = field(default_factory=list)
-    reliability: list[dict[str, float]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         """The report as JSON-ready data."""
         return {"sentences": self.sentences, "tokens": self.tokens, "left_out": self.left_out,
-                "scores": self.scores, "reliability": self.reliability}
-
-
-def reliability_table(scored: Sequence[tuple[float, bool]], bins: int = 10) -> list[dict[str, float]]:
-    """Predicted spans binned by score: count, mean score and the share that match a gold span
-    exactly (observed precision). Calibrated scores have mean score close to precision."""
-    rows: list[dict[str, float]] = []
-    for b in range(bins):
-        low, high = b / bins, (b + 1) / bins
-        inside = [(p, ok) for p, ok in scored if low <= p < high or (b == bins - 1 and p == 1.0)]
-        if inside:
-            rows.append({"low": low, "high": high, "spans": len(inside),
-                         "mean_score": round(sum(p for p, _ in inside) / len(inside), 4),
-                         "precision": round(sum(ok for _, ok in inside) / len(inside), 4)})
-    return rows
+                "scores": self.scores}
 
 
 def evaluate_ner(gold: Sequence[TaggedSentence], taggers: Sequence[EntityTagger],
@@ -65,7 +49,6 @@ def evaluate_ner(gold: Sequence[TaggedSentence], taggers: Sequence[EntityTagger]
     gold_labels = {tag[2:] for s in gold for tag in s.tags if tag != "O"}
     predicted: list[list[str]] = []
     left_out: Counter[str] = Counter()
-    scored: list[tuple[float, bool]] = []
     for start in range(0, len(gold), batch_size):
         chunk = gold[start : start + batch_size]
         sentences = [sentence_from_tokens(s.tokens, s.origin or str(start + i)) for i, s in enumerate(chunk)]
@@ -75,9 +58,6 @@ def evaluate_ner(gold: Sequence[TaggedSentence], taggers: Sequence[EntityTagger]
             left_out.update(s.label for s in spans if s.label not in gold_labels)
             kept = [s for s in spans if s.label in gold_labels]
             predicted.append(spans_to_tags(sentence.tokens, kept, sentence.id))
-            toks = sentence.tokens
-            truth = {(toks[a].start, toks[b - 1].end, label) for a, b, label in _entities(chunk[i].tags)}
-            scored += [(s.score, (s.start, s.end, s.label) in truth) for s in kept if s.score is not None]
     report = classification_report(
         [list(s.tags) for s in gold], predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
     )
@@ -88,18 +68,7 @@ def evaluate_ner(gold: Sequence[TaggedSentence], taggers: Sequence[EntityTagger]
     }
     notes = [f"{label} ({count} predicted spans): the gold file has no {label}"
              for label, count in sorted(left_out.items())]
-    return NerReport(scores, len(gold), sum(len(s.tokens) for s in gold), notes, reliability_table(scored))
-
-
-def _entities(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(start, end, label) token ranges of the strict IOB2 entities in tags."""
-    out: list[tuple[int, int, str]] = []
-    for i, tag in enumerate(tags):
-        if tag.startswith("B-"):
-            out.append((i, i + 1, tag[2:]))
-        elif tag.startswith("I-") and out and out[-1][1] == i and out[-1][2] == tag[2:]:
-            out[-1] = (out[-1][0], i + 1, tag[2:])
-    return out
+    return NerReport(scores, len(gold), sum(len(s.tokens) for s in gold), notes)
 
 
 def parse_label_map(pairs: Iterable[str], base: Mapping[str, str]) -> dict[str, str]:

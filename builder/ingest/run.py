@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from builder.core.labels import Labeller, SentenceLabels
 from builder.core.parallel import ordered_map, paused_gc
-from builder.core.records import Sentence, article_batches
+from builder.core.records import Sentence
 from builder.ingest.clean import RULES_VERSION
 from builder.ingest.read import (
     DEFAULT_MAX_CHARS,
@@ -153,8 +153,8 @@ def _read_and_segment(paths: Sequence[Path], max_chars: int, prelabel_batch: int
     prelabeller = _worker_prelabeller
     if prelabeller is not None:
         labels: list[SentenceLabels] = []
-        for batch in article_batches(sentences, prelabel_batch):
-            labels += prelabeller.label(batch)
+        for start in range(0, len(sentences), prelabel_batch):
+            labels += prelabeller.label(sentences[start : start + prelabel_batch])
         prelabels = prelabel_table(sentences, labels)
         for result in files:
             for k, outcome in enumerate(result.outcomes):

@@ -9,11 +9,9 @@ from typing import NamedTuple
 
 import pycrfsuite
 
-from builder.ner.clusters import CLUSTER_SUFFIX, WordClusters
 from builder.ner.conll import to_iob2
 from builder.ner.fastcrf import CompiledCrf
 from builder.ner.features import EntityLexicon, sentence_features
-from builder.ner.places import PLACES_SUFFIX, PlaceNames
 
 MODEL_NAME = "id_news.ner.crf.v1"
 MODEL_FILE = f"{MODEL_NAME}.crfsuite"
@@ -32,16 +30,6 @@ def packaged_model_path() -> Path:
     return Path(str(resources.files("builder") / "resources" / MODEL_FILE))
 
 
-def clusters_path(model_path: Path) -> Path:
-    """The word-cluster table that travels with a model file: `<name>.clusters.tsv` beside it."""
-    return model_path.with_name(model_path.name.removesuffix(".crfsuite") + CLUSTER_SUFFIX)
-
-
-def places_path(model_path: Path) -> Path:
-    """The place-name list that travels with a model file: `<name>.places.tsv` beside it."""
-    return model_path.with_name(model_path.name.removesuffix(".crfsuite") + PLACES_SUFFIX)
-
-
 def lexicon_path(model_path: Path) -> Path:
     """The lexicon file that travels with a model file: `<name>.lexicon.tsv` beside it."""
     return model_path.with_name(model_path.name.removesuffix(".crfsuite") + LEXICON_SUFFIX)
@@ -52,14 +40,11 @@ class CrfNerModel:
 
     name = MODEL_NAME
 
-    def __init__(self, path: Path, tagger: pycrfsuite.Tagger, lexicon: EntityLexicon,
-                 clusters: WordClusters | None = None, places: PlaceNames | None = None) -> None:
+    def __init__(self, path: Path, tagger: pycrfsuite.Tagger, lexicon: EntityLexicon) -> None:
         self.path = path
         self.lexicon = lexicon
-        self.clusters = clusters
-        self.places = places
         self._tagger = tagger
-        self._compiled = CompiledCrf(path, lexicon, clusters, places)
+        self._compiled = CompiledCrf(path, lexicon)
 
     @classmethod
     def load(cls, path: Path | None = None) -> CrfNerModel:
@@ -78,11 +63,7 @@ class CrfNerModel:
             raise ValueError(
                 f"{path} is not a CRFsuite model ({error}); retrain it with `builder train-ner`"
             ) from error
-        table = clusters_path(path)  # models trained without cluster features have none
-        clusters = WordClusters.load(table) if table.is_file() else None
-        names = places_path(path)
-        places = PlaceNames.load(names) if names.is_file() else None
-        return cls(path, tagger, EntityLexicon.load(lexicon_path(path)), clusters, places)
+        return cls(path, tagger, EntityLexicon.load(lexicon_path(path)))
 
     def __reduce__(self) -> tuple[object, tuple[Path]]:
         # The crfsuite tagger cannot be pickled; workers (Ray, multiprocessing) reopen the file.
@@ -120,7 +101,7 @@ class CrfNerModel:
             if not tokens:
                 out.append(Tagged((), ()))
                 continue
-            tags = self._tagger.tag(sentence_features(tokens, self.lexicon, self.clusters, self.places))
+            tags = self._tagger.tag(sentence_features(tokens, self.lexicon))
             scores = tuple(self._tagger.marginal(tag, i) for i, tag in enumerate(tags))
             out.append(Tagged(to_iob2(tags), scores))
         return out

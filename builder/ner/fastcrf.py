@@ -26,15 +26,7 @@ from pathlib import Path
 import numpy as np
 import pycrfsuite
 
-from builder.ner.clusters import WordClusters
-from builder.ner.features import (
-    EntityLexicon,
-    cluster_block,
-    is_cap,
-    own_features,
-    word_shape,
-)
-from builder.ner.places import PlaceNames
+from builder.ner.features import EntityLexicon, is_cap, own_features, word_shape
 
 # Rows of a word's cached block: its own features (_OWN), then what it adds to a token that
 # sees it at offset +2, +1, -1 or -2; e.g. _AS_MINUS1 sums the "-1w=<word>" (and -1sh, -1s3,
@@ -46,10 +38,7 @@ _CACHE_LIMIT = 200_000  # distinct words kept; the cache is dropped and rebuilt 
 class CompiledCrf:
     """The weights of a CRFsuite model laid out for array arithmetic over our feature templates."""
 
-    def __init__(self, model_file: Path, lexicon: EntityLexicon, clusters: WordClusters | None = None,
-                 places: PlaceNames | None = None) -> None:
-        self.clusters = clusters
-        self.places = places
+    def __init__(self, model_file: Path, lexicon: EntityLexicon) -> None:
         self.labels, state_features, transitions = _read_weights(*_file_key(model_file))
         index = {label: i for i, label in enumerate(self.labels)}
         size = len(self.labels)
@@ -106,11 +95,6 @@ class CompiledCrf:
                 rows[row].append(f"{offset}cap")
             if tendency:
                 rows[row].append(f"{offset}tk={tendency.split(':')[0]}")
-        if self.clusters is not None:
-            own, after, before = cluster_block(self.clusters.get(lower))
-            rows[_OWN] += own
-            rows[_AS_MINUS1] += after
-            rows[_AS_PLUS1] += before
         return rows
 
     def _add_blocks(self, words: Sequence[str], first: int) -> None:
@@ -179,8 +163,6 @@ class CompiledCrf:
         lowers = [w.lower() for w in words]
         self._pair_scores(lowers, position, length, scores)
         self._lexicon_scores(lowers, position, length, scores)
-        if self.places is not None:
-            self._place_scores(words, lowers, position, length, scores)
         return scores, position, lengths
 
     def _run_scores(self, words: Sequence[str], position: np.ndarray) -> np.ndarray:
@@ -225,23 +207,6 @@ class CompiledCrf:
                 suffix = f"={label}/{min(size, 3)}"
                 out[i] += self._weight("gzB" + suffix)
                 out[i + 1 : i + size] += self._weight("gzI" + suffix)
-                free = i + size
-
-    def _place_scores(self, words: Sequence[str], lowers: Sequence[str], position: np.ndarray,
-                      length: np.ndarray, out: np.ndarray) -> None:
-        """Add the place-name features (plB/plI): longest match from a capitalised token."""
-        places = self.places
-        assert places is not None
-        longest = places.longest
-        free = 0
-        for i in [k for k, lower in enumerate(lowers) if lower in longest and words[k][:1].isupper()]:
-            if i < free:
-                continue
-            size, level = places.match_at(lowers, i, i + int(length[i] - position[i]))
-            if size:
-                suffix = f"={level}/{min(size, 3)}"
-                out[i] += self._weight("plB" + suffix)
-                out[i + 1 : i + size] += self._weight("plI" + suffix)
                 free = i + size
 
     # --- decoding ------------------------------------------------------------------------

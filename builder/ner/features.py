@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from builder.ner.clusters import WordClusters
-from builder.ner.places import PlaceNames, place_features
 from builder.workspace.parts import atomic_write
 
 _PUNCT = re.compile(r"^\W+$")
@@ -91,19 +89,8 @@ def _cap_runs(tokens: Sequence[str]) -> list[tuple[int, int]]:
     return runs
 
 
-CLUSTER_NEIGHBOUR_LEVELS = 2  # the neighbours at +-1 carry the coarsest levels only
-
-
-def cluster_block(ids: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
-    """A word's cluster features: its own, and what it adds to the token after / before it."""
-    own = [f"c{level}={cid}" for level, cid in enumerate(ids)]
-    near = list(enumerate(ids[:CLUSTER_NEIGHBOUR_LEVELS]))
-    return own, [f"-1c{level}={cid}" for level, cid in near], [f"1c{level}={cid}" for level, cid in near]
-
-
 def sentence_features(
-    tokens: Sequence[str], lexicon: EntityLexicon | None = None, clusters: WordClusters | None = None,
-    places: PlaceNames | None = None,
+    tokens: Sequence[str], lexicon: EntityLexicon | None = None
 ) -> list[list[str]]:
     """The CRF feature strings for every token of a pre-tokenised sentence."""
     words = [unicodedata.normalize("NFC", t) for t in tokens]
@@ -141,17 +128,6 @@ def sentence_features(
         if 1 < i:
             feats.append(f"-2w|-1w={lowers[i - 2]}|{lowers[i - 1]}")
         out.append(feats)
-    if clusters is not None:
-        blocks = [cluster_block(clusters.get(lower)) for lower in lowers]
-        for i, feats in enumerate(out):
-            feats.extend(blocks[i][0])
-            if i > 0:
-                feats.extend(blocks[i - 1][1])
-            if i < n - 1:
-                feats.extend(blocks[i + 1][2])
-    if places is not None:
-        for feats, extra in zip(out, place_features(words, lowers, places), strict=True):
-            feats.extend(extra)
     if lexicon is not None:
         for feats, extra in zip(out, lexicon_features(lowers, lexicon), strict=True):
             feats.extend(extra)

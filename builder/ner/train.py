@@ -17,43 +17,15 @@ import pycrfsuite
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from builder.ner.clusters import (
-    ClusterOptions,
-    WordClusters,
-    learn_clusters,
-    read_raw_tokens,
-)
 from builder.ner.conll import DEFAULT_LABEL_MAP, TaggedSentence, read_conll
-from builder.ner.crf import (
-    LABELS,
-    MODEL_FILE,
-    MODEL_NAME,
-    CrfNerModel,
-    clusters_path,
-    lexicon_path,
-    places_path,
-)
+from builder.ner.crf import LABELS, MODEL_FILE, MODEL_NAME, CrfNerModel, lexicon_path
 from builder.ner.features import EntityLexicon, sentence_features
-from builder.ner.places import PlaceNames, build_places, common_words, read_regions
 from builder.workspace.parts import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
 SHIPPABLE_LICENCES = frozenset({"MIT", "CC BY 4.0"})
 TRAIN_COMMAND = "builder train-ner --data-dir ../shared/data/ner --out builder/resources/"
-#: Unlabelled MIT news the word clusters are learnt from (with the training sets' own text),
-#: relative to the folder above --data-dir.
-RAW_TEXT = ("raw/nlp-id-postag-kumparan/dataset_postag.txt",)
-#: The official region list (MIT), relative to the folder above --data-dir.
-REGIONS = "gazetteer/wilayah-kemendagri-2025/wilayah.sql"
-
-
-def world_places() -> list[str]:
-    """Countries and cities of the project's gazetteer (builder/resources/gazetteer_places.txt)."""
-    from importlib import resources
-
-    text = resources.files("builder.resources").joinpath("gazetteer_places.txt").read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +37,6 @@ class NerCorpus:
     licence: str
     source: str
     label_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABEL_MAP))
-    trained_on: bool = True  # False: its dev sentences are scored, but the model never learns from it
 
     def __post_init__(self) -> None:
         if self.licence not in SHIPPABLE_LICENCES:
@@ -184,8 +155,7 @@ def is_dev(tokens: Sequence[str], *, seed: int, dev_fraction: float) -> bool:
 
 
 def train_crf(
-    train: Sequence[TaggedSentence], path: Path, params: CrfParams, *, seed: int = 0,
-    clusters: WordClusters | None = None, places: PlaceNames | None = None,
+    train: Sequence[TaggedSentence], path: Path, params: CrfParams, *, seed: int = 0
 ) -> None:
     """Fit a CRF with L-BFGS; write it and its lexicon beside each other (via temporary files).
 
@@ -202,7 +172,7 @@ def train_crf(
     ]
     trainer = pycrfsuite.Trainer(verbose=False)
     for sentence, fold in zip(train, fold_of, strict=True):
-        trainer.append(sentence_features(sentence.tokens, lexicons[fold], clusters, places), list(sentence.tags))
+        trainer.append(sentence_features(sentence.tokens, lexicons[fold]), list(sentence.tags))
     trainer.set_params(
         {
             "c1": params.c1,
@@ -215,14 +185,6 @@ def train_crf(
     with atomic_path(path) as tmp:
         trainer.train(str(tmp))
         EntityLexicon.from_sentences((s.tokens, s.tags) for s in train).dump(lexicon_path(path), MODEL_NAME)
-        if clusters is not None:
-            clusters.dump(clusters_path(path), MODEL_NAME)
-        else:
-            clusters_path(path).unlink(missing_ok=True)
-        if places is not None:
-            places.dump(places_path(path), MODEL_NAME)
-        else:
-            places_path(path).unlink(missing_ok=True)
 
 
 def evaluate(model: CrfNerModel, examples: Sequence[Example]) -> tuple[dict[str, object], float]:
@@ -264,16 +226,10 @@ def train_ner(
     corpora: Sequence[NerCorpus] = CORPORA,
     params: CrfParams = CrfParams(),
     final_on_all: bool = True,
-    raw_files: Sequence[Path] | None = None,
-    cluster_options: ClusterOptions | None = ClusterOptions(),
-    regions_file: Path | None = None,
-    use_places: bool = True,
 ) -> dict[str, object]:
     """Assemble, dedupe and split the corpora, train the CRF, score it on dev, write model + card.
 
     With `final_on_all`, the shipped model is retrained on train + dev after scoring.
-    With `cluster_options`, word clusters are learnt from `raw_files` (default: RAW_TEXT beside
-    the data dir) plus the text of the training sentences (the dev text only for the final model).
     """
     if not 0 < dev_fraction < 1:
         raise ValueError(f"dev_fraction={dev_fraction}: give a fraction between 0 and 1")
@@ -281,64 +237,26 @@ def train_ner(
     out_dir.mkdir(parents=True, exist_ok=True)
     examples, dropped = deduplicate(load_corpora(Path(data_dir), corpora))
     dev_flags = [is_dev(e.sentence.tokens, seed=seed, dev_fraction=dev_fraction) for e in examples]
-    skipped = {c.name for c in corpora if not c.trained_on}
-    train = [e for e, flag in zip(examples, dev_flags, strict=True) if not flag and e.corpus not in skipped]
+    train = [e for e, flag in zip(examples, dev_flags, strict=True) if not flag]
     dev = [e for e, flag in zip(examples, dev_flags, strict=True) if flag]
     if not train or not dev:
         raise ValueError(
             f"split gave {len(train)} train and {len(dev)} dev sentences; "
             "give more data or another dev_fraction"
         )
-    raw: list[list[str]] = []
-    if cluster_options is not None or use_places:
-        if raw_files is None:
-            raw_files = [Path(data_dir).parent / name for name in RAW_TEXT]
-        for path in raw_files:
-            if not Path(path).is_file():
-                raise FileNotFoundError(
-                    f"{path} not found; the word clusters are learnt from it (MIT raw news, "
-                    "see ../shared/data/README.md)"
-                )
-            raw += read_raw_tokens(Path(path))
-
-    def clusters_for(part: Sequence[Example]) -> WordClusters | None:
-        if cluster_options is None:
-            return None
-        return learn_clusters(raw + [list(e.sentence.tokens) for e in part], cluster_options)
-
-    places: PlaceNames | None = None
-    if use_places:
-        regions_file = regions_file or Path(data_dir).parent / REGIONS
-        if not Path(regions_file).is_file():
-            raise FileNotFoundError(
-                f"{regions_file} not found; the place features need the Kepmendagri region list "
-                "(wilayah.sql, MIT; see ../shared/data/README.md)"
-            )
-        places = build_places(read_regions(Path(regions_file)), world_places(), common_words(raw))
     model_path = out_dir / MODEL_FILE
     started = time.perf_counter()
-    train_crf([e.sentence for e in train], model_path, params, seed=seed, clusters=clusters_for(train),
-              places=places)
+    train_crf([e.sentence for e in train], model_path, params, seed=seed)
     train_seconds = time.perf_counter() - started
     log.info("trained on %d sentences in %.0f s", len(train), train_seconds)
     scores, tokens_per_second = evaluate(CrfNerModel.load(model_path), dev)
     if final_on_all:
-        everything = [e for e in examples if e.corpus not in skipped]
-        train_crf([e.sentence for e in everything], model_path, params, seed=seed,
-                  clusters=clusters_for(everything), places=places)
+        train_crf([e.sentence for e in examples], model_path, params, seed=seed)
     metrics: dict[str, object] = {
         "model": MODEL_NAME,
         "model_path": str(model_path),
         "model_bytes": model_path.stat().st_size,
         "lexicon_bytes": lexicon_path(model_path).stat().st_size,
-        "clusters_bytes": clusters_path(model_path).stat().st_size if cluster_options is not None else 0,
-        "places_bytes": places_path(model_path).stat().st_size if places is not None else 0,
-        "clusters": (None if cluster_options is None else
-                     {"method": cluster_options.method, "levels": list(cluster_options.levels),
-                      "dimensions": cluster_options.dimensions, "min_count": cluster_options.min_count,
-                      "raw_sentences": len(raw), "raw_files": [str(p) for p in raw_files or ()]}),
-        "places": None if places is None else dict(Counter(places.names.values())),
-        "untrained_sets": sorted(skipped),
         "scores": scores,
         "tokens_per_second": tokens_per_second,
         "train_seconds": train_seconds,
@@ -404,38 +322,6 @@ def model_card(metrics: Mapping[str, Any], corpora: Sequence[NerCorpus]) -> str:
         for n in (counts[c.name],)
     )
     label_names = sorted({f"{k} → {v}" for c in corpora for k, v in c.label_map.items()})
-    clusters = metrics.get("clusters")
-    places = metrics.get("places")
-    side_mb = (metrics.get("clusters_bytes", 0) + metrics.get("places_bytes", 0)) / 1e6
-    total_mb = size_mb + lexicon_mb + side_mb
-    if clusters:
-        method = ("skip-gram word2vec (gensim, one worker, seed 0)" if clusters["method"] == "word2vec"
-                  else "positive PMI of left/right neighbour counts reduced by a truncated SVD")
-        cluster_text = (
-            f"Word clusters learnt without labels from {clusters['raw_sentences']:,} sentences of MIT raw news "
-            f"(`nlp-id-postag-kumparan`, the POS tags are ignored) plus the text of the training sentences: "
-            f"{clusters['dimensions']}-dimensional vectors ({method}) of the words seen at least "
-            f"{clusters['min_count']} times, grouped by k-means into {clusters['levels'][-1]} clusters, and "
-            f"those by k-means over their centroids into {', '.join(map(str, clusters['levels'][:-1]))} coarser "
-            "ones (a hierarchy like Brown-cluster prefixes). Features: the token's cluster at every level, "
-            f"the two coarsest levels of the neighbours at ±1. The table (`{MODEL_NAME}.clusters.tsv`) ships "
-            "beside the model; `builder train-ner` rebuilds it from the same text, deterministically.")
-    else:
-        cluster_text = "No word clusters."
-    if places:
-        counts = ", ".join(f"{k} {v:,}" for k, v in sorted(places.items()))
-        place_text = (
-            "Place names as features, never as tags: the official region list (Kepmendagri "
-            "No 300.2.2-2138 Tahun 2025, `wilayah-kemendagri-2025`, MIT; provinces, regencies and cities "
-            "with and without `Kabupaten`/`Kota`, districts, villages) and the project's country/city "
-            "list (`gazetteer_places.txt`). The longest listed name starting at a capitalised token gives "
-            "`plB=<level>/<length>` and `plI=...` features; districts and villages of one token that are "
-            "common words (written lower-case at least as often as capitalised in the raw news) are "
-            f"left out. Names by level: {counts}. The list (`{MODEL_NAME}.places.tsv`) ships beside the model.")
-    else:
-        place_text = "No place list."
-    untrained = metrics.get("untrained_sets") or []
-    untrained_text = (f" Scored on dev but not trained on: {', '.join(untrained)}." if untrained else "")
     final = (
         "After scoring, the shipped model was retrained on train + dev with the same options."
         if metrics["final_on_all"]
@@ -447,7 +333,7 @@ A linear-chain CRF (python-crfsuite, L-BFGS) that tags pre-tokenised Indonesian
 news sentences with IOB2 `PER`, `ORG` and `LOC`. It is the statistical part of
 the pre-labeller; `DATE` comes from rules, not from this model. Every prediction
 made with it carries `model:{MODEL_NAME}`. CPU only, {size_mb:.1f} MB plus a
-{lexicon_mb:.1f} MB lexicon and {side_mb:.1f} MB of cluster and place tables ({total_mb:.1f} MB in all).
+{lexicon_mb:.1f} MB lexicon.
 
 ## Use
 
@@ -466,20 +352,15 @@ Only MIT and CC BY 4.0 sets are used. Sentences whose text (NFC, lower-cased,
 tokens joined by spaces) appears more than once are kept once, from the first
 set in this table: idner-news-2k and indolem-nerugm annotate about 1,000 of the
 same Kompas sentences with different conventions, and the idner-news-2k
-re-annotation is kept. Deduplication happens before the split.{untrained_text}
+re-annotation is kept. Deduplication happens before the split.
 
 | set | licence | source | sentences kept | duplicates dropped | train | dev |
 |---|---|---|---|---|---|---|
 {data_rows}
 
-Unlabelled and list data: `nlp-id-postag-kumparan` (32,782 kumparan news sentences from
-the MIT-licensed `nlp-id` 0.1.23.0 wheel; word clusters and the common-word filter of the
-place list), `wilayah-kemendagri-2025` (MIT, cahyadsn/wilayah; place features) and the
-project's own `gazetteer_places.txt`.
-
 Left out: `indonlu-nerp` (CC BY-SA 4.0, and lower-cased) and every CC BY-SA raw
-text (e.g. IndoSum); no feature or word list in the model is derived from them. The model
-file holds only feature weights learnt from the sets above.
+text; no feature or word list in the model is derived from them. The model file
+holds only feature weights learnt from the sets above.
 
 Label names mapped to ours (anything else, e.g. `TIME`, `QUANTITY`, becomes `O`;
 `TIME` is not mapped to `DATE` because only one set has it, with times, parts of
@@ -519,41 +400,8 @@ token, and the majority label of the token and its ±1 neighbours. The lexicon
 (`{MODEL_NAME}.lexicon.tsv`, {lexicon_mb:.1f} MB) ships beside
 the model and must travel with it. While training, each sentence sees a lexicon
 built from the other {params["lexicon_folds"]} - 1 folds, so the model learns how
-far to trust it for names it has not seen.
-
-{cluster_text}
-
-{place_text}
-
-## In the pre-labeller
-
-`builder.prelabel.taggers.crf` turns the tags into spans (score = the lowest marginal of the
-span's tokens) and then makes the sentences of one article consistent: a name whose spans
-disagree takes the label with the larger summed score (spans scored 0.9 or more keep theirs),
-and a name tagged with score 0.5 or more, or the last word of such a person name, is also
-tagged where it recurs untagged (score discounted by 0.8). A separate rule
-(`rule:dateline.v1`) tags the capitalised place of a dateline (`ALMATY –`,
-`JAKARTA, KOMPAS.com -`) as `LOC`. The dev figures above are per sentence (the sets carry no
-article ids), so they measure the model without the document pass.
-
-## Levers measured (issue 13)
-
-Each row: trained on the train split only, strict micro-F1 on the same dev split (1,102
-sentences); figures from `train_ner(..., final_on_all=False)` runs on 2026-12-03.
-
-| lever | all | idner-news-2k | indolem-nerugm | indolem-nerui | indonlu-nergrit | kept |
-|---|---|---|---|---|---|---|
-| none (previous model) | 0.7995 | 0.8526 | 0.7233 | 0.8627 | 0.7499 | - |
-| clusters, PPMI + SVD, 32/128/512 | 0.7914 | 0.8469 | 0.7098 | 0.8568 | 0.7407 | no |
-| place names | 0.8028 | 0.8424 | 0.7347 | 0.8587 | 0.7624 | yes |
-| place names + clusters, word2vec, 32/128/512 | 0.8070 | 0.8436 | 0.7276 | 0.8619 | 0.7730 | yes |
-| place names + clusters, indolem-nerugm not trained on (conflicting guideline) | 0.7972 | 0.8433 | 0.6535 | 0.8575 | 0.7765 | no |
-
-Per label (none → kept): PER 0.855 → 0.864, ORG 0.746 → 0.749, LOC 0.784 → 0.793. Both
-features cost no measurable tagging speed: best of 10 fresh-model passes over the dev split,
-CPU time, 89,862 tokens/s before and 88,488 after (the wall-clock figure above was taken on
-a machine shared with other jobs). The gains are on NERGRIT and nerugm; idner-news-2k dev
-drops by about 0.009.
+far to trust it for names it has not seen. No external word lists, no
+unlabelled text.
 
 ## Training options
 
@@ -577,15 +425,6 @@ From the repository root, with the shared data checked out next to it:
   `LOC`; idner-news-2k leaves both out. The model mixes these conventions.
 - Trained on news of 2014-2016 (Kompas and similar) and encyclopedic text (NERGRIT);
   names that became prominent later are recognised from context and shape only.
-- Span scores (lowest token marginal) are somewhat over-confident for sure spans: on dev, spans
-  scored 0.9-1.0 (mean 0.982) match gold in 89.5 % of cases, 0.8-0.9 (mean 0.859) in 74.9 %,
-  0.5-0.7 about as scored (`builder eval ner` prints this table). The previous model had the
-  same shape (0.980 vs 0.897).
-- Metonymy is not learnt: `Kremlin` (the Russian government) is tagged `PER` on the seed page.
-- Dev figures are per sentence; the document pass and the dateline rule are checked on the
-  seed page only (no annotated whole articles yet).
-- Place features fire only for capitalised names; a village that shares its name with a
-  person (e.g. `Sukamaju`) gives a LOC hint the model must overrule from context.
 - Expects the tokenisation of `builder.core.tokenizer.tokenize`; the training data were
   tokenised by their authors, which differs in places (quotes, abbreviations).
 """

@@ -1,7 +1,6 @@
-"""Taggers by name, and the default pre-labeller: datelines, DATE rules, the CRF model (with its
-document pass), the place gazetteer, the event model. Each tagger carries its versioned name
-(rule:dateline.v1, rule:date.v1, model:id_news.ner.crf.v1, gazetteer:places.v1,
-model:id_news.events.v2, lexicon:events.v1) into every span it proposes."""
+"""Taggers by name, and the default pre-labeller: DATE rules, the CRF model, the place gazetteer,
+the event model. Each tagger carries its versioned name (rule:date.v1, model:id_news.ner.crf.v1,
+gazetteer:places.v1, model:id_news.events.v2, lexicon:events.v1) into every span it proposes."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from builder.events.lexicon import load_lexicon
 from builder.prelabel.interface import EntityTagger, EventTagger, Prelabeller
 from builder.prelabel.options import TaggerOptions
 from builder.prelabel.taggers.crf import CrfEntityTagger
-from builder.prelabel.taggers.dateline import DatelineRule
 from builder.prelabel.taggers.dates import DateRule
 from builder.prelabel.taggers.event_model import ModelEventTagger
 from builder.prelabel.taggers.events import LexiconEventTagger
@@ -20,7 +18,6 @@ from builder.prelabel.taggers.gazetteer import Gazetteer
 
 #: Entity taggers by the short name the command line uses, in the default priority order.
 ENTITY_TAGGERS: dict[str, Callable[[TaggerOptions], EntityTagger]] = {
-    "dateline": lambda options: DatelineRule(),
     "date": lambda options: DateRule(),
     "model": lambda options: CrfEntityTagger.from_path(options.model_path),
     "gazetteer": lambda options: Gazetteer(),
@@ -48,12 +45,11 @@ def event_tagger(options: TaggerOptions, schema: Schema) -> EventTagger:
 
 def default_prelabeller(schema: Schema, options: TaggerOptions = TaggerOptions(), *,
                         gazetteer: bool = True) -> Prelabeller:
-    """Taggers in priority order (an earlier tagger wins an overlap): datelines, dates, model, gazetteer;
-    events."""
+    """Taggers in priority order (an earlier tagger wins an overlap): dates, model, gazetteer; events."""
     model = CrfEntityTagger.from_path(options.model_path)
     events = event_tagger(options, schema)
-    taggers: list[EntityTagger] = [DatelineRule(), DateRule(), model] + ([Gazetteer()] if gazetteer else [])
-    needed = {"DATE", "LOC", *model.labels} | ({"LOC"} if gazetteer else set())
+    taggers: list[EntityTagger] = [DateRule(), model] + ([Gazetteer()] if gazetteer else [])
+    needed = {"DATE", *model.labels} | ({"LOC"} if gazetteer else set())
     missing = sorted(needed - set(schema.entity_labels))
     if missing:
         raise SchemaError(

@@ -217,8 +217,6 @@ def test_train_on_fixture_writes_model_lexicon_and_card(tmp_path: Path) -> None:
         dev_fraction=0.4,
         corpora=(corpus,),
         params=CrfParams(max_iterations=20, lexicon_folds=2),
-        cluster_options=None,  # tests/ner/test_ner_features.py trains with clusters and places
-        use_places=False,
     )
     model_file = out / "id_news.ner.crf.v1.crfsuite"
     assert model_file.is_file() and lexicon_path(model_file).is_file()

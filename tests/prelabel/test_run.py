@@ -22,12 +22,12 @@ from builder.workspace.layout import Workspace
 def test_taggers_by_name_keep_their_order_and_versioned_names() -> None:
     taggers = entity_taggers(["gazetteer", "date"])
     assert [t.name for t in taggers] == ["gazetteer:places.v1", "rule:date.v1"]
-    assert list(ENTITY_TAGGERS) == ["dateline", "date", "model", "gazetteer"]
+    assert list(ENTITY_TAGGERS) == ["date", "model", "gazetteer"]
 
 
 @pytest.mark.parametrize("names", [["dates"], []])
 def test_unknown_or_no_tagger_names_the_choices(names: list[str]) -> None:
-    with pytest.raises(ValueError, match="choose from dateline, date, model, gazetteer"):
+    with pytest.raises(ValueError, match="choose from date, model, gazetteer"):
         entity_taggers(names, TaggerOptions())
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from builder.core.parallel import ordered_map, paused_gc
-from builder.core.records import article_batches
 from builder.prelabel.interface import Prelabeller
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import PartWriter, parts
@@ -54,7 +53,8 @@ def _label_chunk_now(chunk: Chunk, batch_size: int) -> tuple[PrelabelSummary, st
     result.already_labelled = len(sentences) - len(todo)
     writer = PartWriter(chunk.output, PRELABEL_SCHEMA, batch_size)
     try:
-        for batch in article_batches(todo, batch_size):
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
             labels = _worker_prelabeller.label(batch)
             writer.add_table(prelabel_table(batch, labels))
             result.count(labels)

@@ -8,18 +8,14 @@ from pathlib import Path
 from builder.core.records import Sentence, Span
 from builder.core.spans import tags_to_spans
 from builder.ner.crf import CrfNerModel
-from builder.prelabel.taggers.document import ConsistencyOptions, harmonise
 
 
 class CrfEntityTagger:
-    """Wraps a loaded CRF model; a span's score is the lowest marginal of its tokens. Sentences of
-    one article in a batch are then made consistent (`document.harmonise`), unless `document` is off."""
+    """Wraps a loaded CRF model; a span's score is the lowest marginal of its tokens."""
 
-    def __init__(self, model: CrfNerModel | None = None, *,
-                 document: ConsistencyOptions | None = ConsistencyOptions()) -> None:
+    def __init__(self, model: CrfNerModel | None = None) -> None:
         self.model = model if model is not None else CrfNerModel.load()
         self.name = f"model:{self.model.name}"
-        self.document = document
 
     @classmethod
     def from_path(cls, path: Path | None) -> CrfEntityTagger:
@@ -34,9 +30,6 @@ class CrfEntityTagger:
     def tag(self, sentences: Sequence[Sentence]) -> list[list[Span]]:
         """Entity spans for each sentence."""
         tagged = self.model.predict([[t.text for t in s.tokens] for s in sentences])
-        spans = [
+        return [
             tags_to_spans(s.text, s.tokens, t.tags, self.name, t.scores) for s, t in zip(sentences, tagged, strict=True)
         ]
-        if self.document is None:
-            return spans
-        return harmonise(sentences, spans, self.name, self.document)
