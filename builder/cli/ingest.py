@@ -73,8 +73,11 @@ def ingest(
     if not files:
         raise fail(f"[red]Nothing to ingest:[/red] no files in {', '.join(display_path(p) for p in paths)}; "
                    f"give {', '.join(SUFFIXES)} files or folders holding them.", 2)
-    if workspace.is_dir():
-        Workspace(workspace).check()  # a damaged workspace is named before the progress bar starts
+    if workspace.is_dir():  # a busy or damaged workspace is named before the progress bar starts
+        with Workspace(workspace).lock("ingest") as held:  # (the run takes the lock again for itself)
+            if held.note:
+                err.print(f"[yellow]note:[/yellow] {held.note}", highlight=False, soft_wrap=True)
+            Workspace(workspace).check()
     factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
     with progress() as bar:
         task = bar.add_task("Ingesting", total=len(files), current="")

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
@@ -78,16 +79,25 @@ class Workspace:
         for folder in self.part_folders():
             for part in parts(folder):
                 open_part(part)
-        articles = {p.name for p in parts(self.articles_dir)}
-        sentences = {p.name for p in parts(self.sentences_dir)}
-        for name in sorted(sentences - articles):
-            raise DamagedPart(self.sentences_dir / name, f"its articles part {self.articles_dir / name} is missing",
-                              "put the articles part back, or move this sentences part (and the pre-label parts "
-                              "of the same name) out of the workspace and ingest those files again")
-        for name in sorted(articles - sentences):
-            raise DamagedPart(self.articles_dir / name, f"its sentences part {self.sentences_dir / name} is missing",
+        orphans = self._orphans()
+        if orphans:  # a run renames its parts one after the other: look again once it must be done
+            time.sleep(0.5)
+            orphans = self._orphans()
+        for part, missing in orphans:
+            if part.parent == self.sentences_dir:
+                raise DamagedPart(part, f"its articles part {missing} is missing",
+                                  "put the articles part back, or move this sentences part (and the pre-label parts "
+                                  "of the same name) out of the workspace and ingest those files again")
+            raise DamagedPart(part, f"its sentences part {missing} is missing",
                               "put the sentences part back, or move this articles part out of the workspace and "
                               "ingest those files again")
+
+    def _orphans(self) -> list[tuple[Path, Path]]:
+        """(part, its missing partner): a run's sentences part without its articles part, or the other way."""
+        articles = {p.name for p in parts(self.articles_dir)}
+        sentences = {p.name for p in parts(self.sentences_dir)}
+        return ([(self.sentences_dir / n, self.articles_dir / n) for n in sorted(sentences - articles)]
+                + [(self.articles_dir / n, self.sentences_dir / n) for n in sorted(articles - sentences)])
 
     # --- Label Studio side -------------------------------------------------------------
 

@@ -93,6 +93,11 @@ def file_lock(path: Path, command: str, *, wait: float | None = 0.0,
                 break
             except BlockingIOError:
                 holder = _read_holder(handle)
+                for _ in range(10):  # the holder writes its name just after taking the lock
+                    if holder is not None:
+                        break
+                    time.sleep(0.05)
+                    holder = _read_holder(handle)
                 who = holder.describe() if holder else "another command"
                 if deadline is not None and time.monotonic() >= deadline:
                     raise WorkspaceBusy(
