@@ -69,8 +69,13 @@ def _iso(m: re.Match[str], month: int) -> str | None:
     return moment.isoformat()
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_date(text: str) -> DateMatch | None:
     """Find the first Indonesian date (with optional time and zone) in a line of text."""
+    if not _DIGIT.search(text):  # every date has a day number: most lines are skipped here, cheaply
+        return None
     found: list[DateMatch] = []
     for m in _WORDY.finditer(text):
         iso = _iso(m, MONTHS[m["month"].lower()])
