@@ -96,7 +96,7 @@ def ingest(
                    f"{len(unread):,} input(s) skipped, for the reasons above (all in {summary.outputs[-1]}).")
     if factory is not None and summary.sentences:
         # A second pass over the stored sentences, not pre-labelling inside the ingest workers: each
-        # worker then reads and writes its own parts, which measured faster end to end (bench/run.py).
+        # worker then reads and writes its own parts (bench/run.py measures both ways).
         run_prelabel_pass(Workspace(workspace), factory, EngineOptions(workers=workers))
 
 
