@@ -35,7 +35,7 @@ from builder.workspace.parts import (
     open_part,
     parts,
 )
-from builder.workspace.tables import prelabel_from_row, sentence_from_row
+from builder.workspace.tables import prelabel_from_row, sentences_from_table
 
 PRELABELLER_FILE = "prelabeller.json"
 PUSH_REPORT = "push-latest"  # runs/push-latest.json: the latest push to Label Studio
@@ -190,8 +190,7 @@ class Workspace:
     def iter_sentences(self) -> Iterator[Sentence]:
         """Every stored sentence, streamed."""
         for batch in iter_parquet(self.sentences_dir):
-            for row in batch.to_pylist():
-                yield sentence_from_row(row)
+            yield from sentences_from_table(batch)
 
     def count_sentences(self) -> int:
         """Stored sentences, from the Parquet footers."""

@@ -14,7 +14,11 @@ from builder.prelabel.interface import Prelabeller
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import PartWriter, parts
 from builder.workspace.summary import PrelabelSummary
-from builder.workspace.tables import PRELABEL_SCHEMA, prelabel_table, sentence_from_row
+from builder.workspace.tables import (
+    PRELABEL_SCHEMA,
+    prelabel_table,
+    sentences_from_table,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def _label_chunk_now(chunk: Chunk, batch_size: int) -> tuple[PrelabelSummary, st
         raise RuntimeError("the worker was started without a pre-labeller")
     result = PrelabelSummary(str(chunk.output.parent), _worker_prelabeller.versions)
     table = pq.ParquetFile(chunk.part).read_row_group(chunk.row_group)
-    sentences = [sentence_from_row(row) for row in table.to_pylist()]
+    sentences = sentences_from_table(table)
     todo = [s for s in sentences if s.id not in _worker_done]
     result.already_labelled = len(sentences) - len(todo)
     writer = PartWriter(chunk.output, PRELABEL_SCHEMA, batch_size)
@@ -60,8 +64,9 @@ def _label_chunk_now(chunk: Chunk, batch_size: int) -> tuple[PrelabelSummary, st
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             labels = _worker_prelabeller.label(batch)
-            writer.add_table(prelabel_table(batch, labels))
-            result.count(labels)
+            labelled = prelabel_table(batch, labels)
+            writer.add_table(labelled)
+            result.count_table(labelled)
             result.tokens += sum(len(s.tokens) for s in batch)
     except BaseException:
         writer.abort()
