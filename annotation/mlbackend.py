@@ -375,7 +375,8 @@ def connect_backend(ls: Any, project_id: int, url: str, title: str = BACKEND_TIT
         return Connection(int(same_url[0].id), "already connected", len(same_url) - 1)
     same_title = [b for b in backends if b.title == title]
     if same_title:
-        ls.ml.update(id=same_title[0].id, url=url)
+        # Label Studio 1.23.2 checks a changed URL with /setup, which fails unless the project is sent too.
+        ls.ml.update(id=same_title[0].id, url=url, project=project_id)
         return Connection(int(same_title[0].id), "updated")
     created = ls.ml.create(project=project_id, url=url, title=title, is_interactive=False)
     return Connection(int(created.id), "added")

@@ -7,6 +7,10 @@ command: until `builder train` exists on this branch, a real `builder status` is
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +24,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from annotation.client import connect, ensure_project
 from annotation.mlbackend import (
+    BACKEND_TITLE,
     BackendServer,
     Predictor,
     Trainer,
@@ -216,3 +221,76 @@ def test_the_backend_stops_with_its_context(tmp_path: Path, predictor: Predictor
     time.sleep(0.2)
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+
+
+def _start_cli(ws: Workspace, port: int, url: str, token: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "LABEL_STUDIO_API_KEY": token, "COLUMNS": "200"}
+    return subprocess.Popen([sys.executable, "-m", "builder", "ml-backend", "--workspace", str(ws.root),
+                             "--port", str(port), "--url", url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 120) -> str:
+    """The command's output up to the line with `marker` (fails with the output if it exits first)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    raise AssertionError(f"no {marker!r} in the output of `builder ml-backend`:\n{''.join(seen)}")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    rest, _ = process.communicate(timeout=30)
+    return rest
+
+
+def test_the_command_connects_once_and_follows_a_new_port(label_studio: LabelStudioServer, project) -> None:  # type: ignore[no-untyped-def]
+    ws, ls, project_id = project
+    port = free_port()
+    first = _start_cli(ws, port, label_studio.url, label_studio.token)
+    try:
+        out = _read_until(first, "Ctrl-C stops it")
+        assert f"ML backend running at http://127.0.0.1:{port}" in out and "added: ML backend" in out
+    finally:
+        assert "ML backend stopped." in _stop(first)
+        assert first.returncode == 0
+    again = _start_cli(ws, port, label_studio.url, label_studio.token)
+    try:
+        assert "already connected: ML backend" in _read_until(again, "Ctrl-C stops it")
+    finally:
+        _stop(again)
+    moved_port = free_port()
+    moved = _start_cli(ws, moved_port, label_studio.url, label_studio.token)
+    try:
+        assert "updated: ML backend" in _read_until(moved, "Ctrl-C stops it")
+        [entry] = ls.ml.list(project=project_id)
+        assert entry.url == f"http://127.0.0.1:{moved_port}" and entry.title == BACKEND_TITLE
+    finally:
+        _stop(moved)
+
+
+def test_command_errors_are_one_line(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "builder", "ml-backend", *args], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "COLUMNS": "300"})
+
+    missing = run("--workspace", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "No workspace at" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.stderr
+    (tmp_path / "ws").mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = run("--workspace", str(tmp_path / "ws"), "--port", str(taken.getsockname()[1]))
+    assert busy.returncode == 2 and "is already in use" in busy.stderr
+    assert len(busy.stderr.strip().splitlines()) == 1
+    bad_schema = run("--workspace", str(tmp_path / "ws"), "--schema", str(tmp_path / "none.toml"))
+    assert bad_schema.returncode == 1 and "none.toml" in bad_schema.stderr and "Traceback" not in bad_schema.stderr
+    assert "Start Training" in run("--help").stdout
