@@ -300,6 +300,8 @@ def create_app(predictor: Predictor, trainer: Trainer):  # type: ignore[no-untyp
             results = await run_in_threadpool(predictor.predict, tasks)
         except ValueError as problem:
             return error(f"cannot predict: {problem}", 400)
+        except Exception as problem:  # noqa: BLE001 - one line to Label Studio and the console, no traceback
+            return error(f"cannot predict: {type(problem).__name__}: {problem}", 500)
         return JSONResponse({"results": results, "model_version": predictor.model_version})
 
     def start_training(reason: str) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -72,6 +73,7 @@ def ml_backend(
         workspace_units,
     )
 
+    logging.getLogger("annotation.mlbackend").setLevel(logging.INFO)  # training runs started and ended
     ws = Workspace(workspace)
     if not ws.root.is_dir():
         raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.", 2)

@@ -139,6 +139,11 @@ def test_label_studio_gets_predictions_from_the_backend_for_tasks_imported_in_it
             {"text": SENTENCE, "title": "Kunjungan", "prev": "", "next": ""},
         ])
         assert len(task_ids) == 2
+        # A task with only `text` is refused by Label Studio itself: the labelling screen reads prev and next.
+        headers = {"Authorization": f"Token {label_studio.token}"}
+        refused = requests.post(f"{label_studio.url}/api/projects/{project_id}/import", headers=headers, timeout=60,
+                                files={"file": ("t.json", json.dumps([{"text": SENTENCE}]), "application/json")})
+        assert refused.status_code == 400 and '\\"prev\\" key is expected in task data' in refused.text
         assert not ls.predictions.list(task=task_ids[0]), "imported without predictions"
         # The Data Manager's "Retrieve Predictions" on the first task.
         ls.actions.create(id="retrieve_tasks_predictions", project=project_id,
