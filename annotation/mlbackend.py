@@ -43,7 +43,7 @@ from annotation.client import load_project
 from annotation.labelconfig import TEXT
 from annotation.offsets import CODEPOINT, check_units
 from annotation.tasks import prediction
-from builder.core.labels import EventLabel, LabelSet, labeller_name
+from builder.core.labels import LabelSet, labeller_name
 from builder.core.records import Article, Sentence
 from builder.core.schema import Schema
 from builder.ingest.segment import segment
@@ -77,23 +77,25 @@ def train_command(workspace: Workspace) -> list[str]:
     return [sys.executable, "-m", "builder", "train", "--workspace", str(workspace.root)]
 
 
-def _whole_text_labels(prelabeller: Prelabeller, text: str) -> LabelSet:
-    """Pre-labels of a text of one or more sentences, as offsets into the whole text."""
-    article = Article(id=Article.make_id("label-studio", text), title="", body=text)
-    sentences = segment(article)
+def _sentences(text: str) -> list[Sentence]:
+    """The sentences of a task's text, segmented as ingest does; `start` is each one's offset in the text."""
+    return segment(Article(id=Article.make_id("label-studio", text), title="", body=text)) if text.strip() else []
+
+
+def _whole_text_labels(text: str, sentences: Sequence[Sentence], labelled: Sequence[LabelSet]) -> LabelSet:
+    """The sentences' pre-labels as one label set with offsets into the whole text (event types once each)."""
     entities, triggers, events = [], [], {}
-    for sentence, labelled in zip(sentences, prelabeller.label(sentences), strict=True):
+    for sentence, labels in zip(sentences, labelled, strict=True):
         shift = sentence.start
-        entities += [replace(s, start=s.start + shift, end=s.end + shift) for s in labelled.labels.entities]
-        triggers += [replace(s, start=s.start + shift, end=s.end + shift) for s in labelled.labels.triggers]
-        for event in labelled.labels.events:
+        entities += [replace(s, start=s.start + shift, end=s.end + shift) for s in labels.entities]
+        triggers += [replace(s, start=s.start + shift, end=s.end + shift) for s in labels.triggers]
+        for event in labels.events:
             kept = events.get(event.label)
             if kept is None or (event.score or 0.0) > (kept.score or 0.0):
                 events[event.label] = event
-    labels = LabelSet(tuple(entities), tuple(triggers), tuple(EventLabel(e.label, e.score, e.source)
-                                                              for e in events.values()))
-    labels.check(text, "task text")
-    return labels
+    whole = LabelSet(tuple(entities), tuple(triggers), tuple(events.values()))
+    whole.check(text, "task text")
+    return whole
 
 
 class Predictor:
@@ -118,19 +120,25 @@ class Predictor:
         return self.model_version
 
     def predict(self, tasks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """One Label Studio prediction per task, from its `data.text`."""
-        results = []
+        """One Label Studio prediction per task, from its `data.text` (all sentences labelled in one batch)."""
+        texts = []
+        for task in tasks:
+            text = (task.get("data") or {}).get(TEXT)
+            if not isinstance(text, str):
+                raise ValueError(f"task {task.get('id')} has no text in data[{TEXT!r}]; import tasks with the keys "
+                                 "text, prev and next (`builder push --to-file` writes the whole format)")
+            texts.append(text)
+        per_task = [_sentences(text) for text in texts]
         with self._lock:
-            prelabeller, version = self._prelabeller, self.model_version
-            for task in tasks:
-                data = task.get("data") or {}
-                text = data.get(TEXT)
-                if not isinstance(text, str):
-                    raise ValueError(f"task {task.get('id')} has no text in data[{TEXT!r}]; import tasks with a "
-                                     f"{TEXT!r} field (see `builder push --to-file` for the whole format)")
-                labels = _whole_text_labels(prelabeller, text) if text.strip() else LabelSet()
-                whole = Sentence(id=str(task.get("id", "")), article_id="", index=0, paragraph=0, start=0, text=text)
-                results.append(prediction(whole, labels, version, self.units))
+            prelabeller = self._prelabeller
+            flat = [sentence for sentences in per_task for sentence in sentences]
+            labelled = iter([item.labels for item in prelabeller.label(flat)] if flat else [])
+            version = labeller_name(prelabeller.versions)
+        results = []
+        for task, text, sentences in zip(tasks, texts, per_task, strict=True):
+            labels = _whole_text_labels(text, sentences, [next(labelled) for _ in sentences])
+            whole = Sentence(id=str(task.get("id", "")), article_id="", index=0, paragraph=0, start=0, text=text)
+            results.append(prediction(whole, labels, version, self.units))
         return results
 
 
