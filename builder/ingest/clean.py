@@ -488,6 +488,21 @@ def restore_missing(text: str, lines: tuple[str, ...], headline_at: int | None,
     return "\n".join(out), restored
 
 
+def cut_after_credits(text: str, lines: tuple[str, ...], credits_at: int | None) -> tuple[str, list[str]]:
+    """Drop the extracted lines that the page shows only below the article's credits box (pop-ups,
+    glossaries, other stories): the credits close the article. Returns the text and the lines dropped."""
+    if credits_at is None:
+        return text, []
+    first: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        first.setdefault(line, index)
+    kept, dropped = [], []
+    for line in text.split("\n"):
+        position = first.get(normalise_line(line))
+        (dropped if position is not None and position > credits_at else kept).append(line)
+    return "\n".join(kept), [line for line in dropped if line.strip()]
+
+
 def _extract(html: str, recall: bool) -> tuple[str, str, object]:
     import trafilatura
 
@@ -537,6 +552,8 @@ def clean_html(html: str) -> HtmlPage | None:
         audit.extend(RemovedLine(0, line, "extract:continued_from_page") for line in added)
     if not text.strip():
         return None
+    text, after_credits = cut_after_credits(text, meta.lines, meta.credits_at)
+    audit.extend(RemovedLine(0, line, "extract:after_credits") for line in after_credits)
     captions = tuple(c for c in (normalise_line(x) for x in meta.captions) if c)
     text, restored = restore_missing(text, meta.lines, meta.headline_at, set(captions))
     audit.extend(RemovedLine(0, line, "extract:restored_from_page") for line in restored)
