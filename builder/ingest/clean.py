@@ -8,7 +8,12 @@ from dataclasses import dataclass, replace
 
 from builder.core.records import RemovedLine
 from builder.ingest.dates import DateMatch, find_date, with_zone
-from builder.ingest.metadata import Hints, read_metadata, read_text_header
+from builder.ingest.metadata import (
+    Hints,
+    read_metadata,
+    read_text_header,
+    visible_lines,
+)
 from builder.ingest.outlets import Outlet, rules_for
 
 #: Name of the boilerplate rule set; it goes into every workspace manifest.
@@ -519,6 +524,40 @@ def _extract(html: str, recall: bool) -> tuple[str, str, object]:
     return document.text or "", document.title or "", document
 
 
+#: The second extractor, tried only when trafilatura's text fails the self-check: "readability"
+#: (readability-lxml, Mozilla Readability's scoring of content blocks) or "justext" (jusText's
+#: paragraph classifier with its Indonesian stop-word list); "" turns it off.
+SECOND_EXTRACTOR = "readability"
+
+
+def _second_extractor(html: str, name: str) -> str:
+    """The article's text by the second extractor, one line per block; "" when it finds none."""
+    if name == "justext":
+        import justext
+
+        paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist("Indonesian"), encoding="utf-8")
+        return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+    if name == "readability":
+        from lxml import html as lxml_html
+        from readability import Document
+
+        summary = Document(html).summary(html_partial=True)
+        return "\n".join(visible_lines(lxml_html.fromstring(summary))) if summary.strip() else ""
+    raise ValueError(f"unknown second extractor {name!r} (readability, justext or empty)")
+
+
+def _try_second_extractor(html: str, title: str, audit: list[RemovedLine]) -> tuple[str, float]:
+    """The second extractor's text and its quality, the attempt recorded in the audit."""
+    try:
+        text = _second_extractor(html, SECOND_EXTRACTOR)
+    except Exception as error:  # noqa: BLE001 - a failing fallback must not lose the article
+        audit.append(RemovedLine(0, f"{type(error).__name__}: {error}"[:200], f"extract:{SECOND_EXTRACTOR}_failed"))
+        return "", -1.0
+    quality = text_quality(text, title) if text.strip() else -1.0
+    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:{SECOND_EXTRACTOR}_tried"))
+    return text, quality
+
+
 def clean_html(html: str) -> HtmlPage | None:
     """An HTML page cleaned: the article's text (trafilatura, checked and retried in recall mode when it
     does not look like the article), the headline, byline and time the page shows (meta tags as a
@@ -539,14 +578,24 @@ def clean_html(html: str) -> HtmlPage | None:
     meta = read_metadata(html, hints)
     audit = list(meta.audit)
     quality = text_quality(text, meta.title) if text.strip() else -1.0
-    choice = "precision"
-    if quality < QUALITY_FLOOR or (len(text) < SHORT_TEXT and looks_cut_off(text, meta.lines, meta.headline_at)):
+    choice = "trafilatura_precision"
+
+    def fails(candidate: str, score: float) -> bool:  # the self-check
+        return score < QUALITY_FLOOR or (len(candidate) < SHORT_TEXT
+                                         and looks_cut_off(candidate, meta.lines, meta.headline_at))
+
+    if fails(text, quality):
         recall_text, _, recall_document = _extract(html, recall=True)
         recall_quality = text_quality(recall_text, meta.title) if recall_text.strip() else -1.0
         if recall_quality > quality + 0.05:
-            text, quality, choice = recall_text, recall_quality, "recall"
+            text, quality, choice = recall_text, recall_quality, "trafilatura_recall"
             document = document or recall_document
-    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:trafilatura_{choice}"))
+        if SECOND_EXTRACTOR and fails(text, quality):
+            # trafilatura's texts still fail: the second extractor's text is kept if it passes and scores higher.
+            other, other_quality = _try_second_extractor(html, meta.title, audit)
+            if other_quality > quality + 0.05 and not fails(other, other_quality):
+                text, quality, choice = other, other_quality, SECOND_EXTRACTOR
+    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:{choice}"))
     if text.strip() and looks_cut_off(text, meta.lines, meta.headline_at):
         text, added = continue_cut_off(text, meta.lines, meta.headline_at, set(meta.captions))
         audit.extend(RemovedLine(0, line, "extract:continued_from_page") for line in added)
