@@ -77,7 +77,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("copyright", r"(©|copyright\b).*"),
     _rule(
         "caption",
-        r"(foto|photo|ilustrasi)\s*:.*|.*\((foto|photo|ilustrasi|dok\.?|dokumentasi|sumber foto)\s*[:/].*\)",
+        r"(foto|photo|ilustrasi)\s*:.*|.*\((foto|photo|ilustrasi|dok\.?|dokumentasi|sumber foto)\s*[:/].*\)"
+        # a photo agency's credit in brackets closing the line: "... [ANTARA FOTO/Abriawan Abhe].", "[TEMPO/ X]"
+        r"|.*\[(antara foto|antara|tempo|foto|dok\.?|reuters|afp|ap photo|getty images)\s*(/[^\]]*)?\]\W*",
         max_length=400,
     ),
     _rule("closing_byline", r"\((?=[^)]*[A-Za-z])[\w .,'/&-]{1,60}\)"),

@@ -414,7 +414,8 @@ def _credit_block(found: _Found, lines: list[str], rules: tuple[Outlet, ...], ou
             return
 
 
-_LABELLED = re.compile(r"\b(?:penulis|reporter|pewarta|kontributor|laporan wartawan|rep)\b\s*:", re.IGNORECASE)
+_LABELLED = re.compile(r"\b(?:penulis|reporter|pewarta|kontributor|laporan wartawan|rep|teks|naskah)\b\s*:",
+                       re.IGNORECASE)
 
 
 def _title_line(lines: list[str], title: str) -> int | None:
