@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from builder.core.records import RemovedLine
@@ -510,6 +511,27 @@ def cut_after_credits(text: str, lines: tuple[str, ...], credits_at: int | None)
     return "\n".join(kept), [line for line in dropped if line.strip()]
 
 
+def drop_captions(text: str, captions: tuple[str, ...], lines: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Drop the extracted lines that are the page's photo captions; returns the text and the lines dropped.
+    A caption that the page also prints as a paragraph (a lead repeated under the photo) is dropped only
+    as many times as it is a caption: the paragraph stays."""
+    if not captions:
+        return text, []
+    as_caption = Counter(captions)
+    on_page = Counter(line for line in lines if line in as_caption)
+    in_text = Counter(normalise_line(line) for line in text.split("\n"))
+    to_drop = {c: max(0, in_text[c] - max(0, on_page[c] - n)) for c, n in as_caption.items()}
+    kept, dropped = [], []
+    for line in text.split("\n"):
+        key = normalise_line(line)
+        if to_drop.get(key, 0) > 0:
+            to_drop[key] -= 1
+            dropped.append(line)
+        else:
+            kept.append(line)
+    return "\n".join(kept), dropped
+
+
 def _extract(html: str, recall: bool) -> tuple[str, str, object]:
     import trafilatura
 
@@ -606,6 +628,8 @@ def clean_html(html: str) -> HtmlPage | None:
     text, after_credits = cut_after_credits(text, meta.lines, meta.credits_at)
     audit.extend(RemovedLine(0, line, "extract:after_credits") for line in after_credits)
     captions = tuple(c for c in (normalise_line(x) for x in meta.captions) if c)
+    text, in_text = drop_captions(text, captions, meta.lines)
+    audit.extend(RemovedLine(0, line, "extract:caption") for line in in_text)
     text, restored = restore_missing(text, meta.lines, meta.headline_at, set(captions))
     audit.extend(RemovedLine(0, line, "extract:restored_from_page") for line in restored)
     page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet),

@@ -312,6 +312,27 @@ def _find_anchor(tree: lxml_html.HtmlElement, title_hint: str) -> lxml_html.Html
     return best
 
 
+#: A caption beside an image is short: a longer text next to a picture is a paragraph.
+MAX_CAPTION = 400
+_PICTURE = ("figure", "img", "picture")
+
+
+def image_captions(tree: lxml_html.HtmlElement) -> tuple[str, ...]:
+    """Captions that are not <figcaption>s: a box holding exactly a picture and one short text block
+    (photo sliders: <div><figure><img></figure><div><p>caption</p></div></div>)."""
+    found = []
+    for box in tree.xpath("//*[count(*) = 2][figure or img or picture]"):
+        if _squash(box.text or ""):
+            continue
+        texts = [child for child in box if child.tag not in _PICTURE]
+        if len(texts) != 1 or texts[0].xpath(".//img") or _squash(texts[0].tail or ""):
+            continue
+        caption = _squash(texts[0].text_content())
+        if caption and len(caption) <= MAX_CAPTION and not _squash(box[0].tail or ""):
+            found.append(caption)
+    return tuple(found)
+
+
 def read_metadata(html: str, hints: Hints) -> PageMeta:
     """Title, author and time of an HTML page: visible first, then <meta>/JSON-LD/trafilatura."""
     tree = lxml_html.fromstring(html)
@@ -330,7 +351,7 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
     meta_title = strip_site_name(raw_title, rules, site_name) if raw_title else ""
     anchor = _find_anchor(tree, meta_title or hints.title)
     headline = _squash(anchor.text_content()) if anchor is not None else ""
-    captions = tuple(c for f in tree.xpath("//figcaption") if (c := _squash(f.text_content())))
+    captions = tuple(c for f in tree.xpath("//figcaption") if (c := _squash(f.text_content()))) + image_captions(tree)
     lines = visible_lines(tree, anchor)  # changes the tree: what is read from text is read above
     start = next((i for i, line in enumerate(lines) if line.startswith(_ANCHOR)), None)
     if start is not None:

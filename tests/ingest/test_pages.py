@@ -299,3 +299,15 @@ def test_second_extractor_only_when_trafilatura_fails_the_check() -> None:
     for name in ("liputan6/today-swiss-open-2022.html", "merdeka/video-pogba-botol-bir.html"):
         reasons = audit(_golden(name))
         assert "extract:readability_tried" in reasons and "extract:trafilatura_precision" in reasons, name
+
+
+def test_captions_beside_pictures_leave_the_text_but_a_repeated_paragraph_stays() -> None:
+    slider = ("<div class='list-foto'><figure><img src='a.jpg'></figure><div><p>Polisi menarik baju seorang "
+              "fotografer saat meliput unjuk rasa di Makassar, Kamis, 13 Oktober 2014.</p></div></div>")
+    article = read(page("", tail=slider))
+    assert "Polisi menarik baju" not in article.body
+    assert "extract:caption" in audit(article)
+    # merdeka prints a paragraph of the text again under its photo: the paragraph is kept, once.
+    kept = _golden("merdeka/today-pemalsuan-tanda-tangan-jk.html")
+    line = "Surat itu juga memuat tanda tangan Ketua Umum DMI Jusuf Kalla dan Sekjen DMI Imam Addaruqutni"
+    assert kept.body.count(line) == 1
