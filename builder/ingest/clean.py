@@ -18,7 +18,7 @@ from builder.ingest.metadata import (
 from builder.ingest.outlets import Outlet, rules_for
 
 #: Name of the boilerplate rule set; it goes into every workspace manifest.
-RULES_VERSION = "clean.rules.v2"
+RULES_VERSION = "clean.rules.v3"
 
 # Spaces that are not U+0020 (the seed page has U+00A0) and invisible characters.
 # U+200D (zero-width joiner) is kept: it is part of emoji sequences.
