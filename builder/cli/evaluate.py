@@ -267,14 +267,16 @@ def eval_learning_curve(
         summary = curve.summary()
         table = Table(title=f"Learning curve: {curve.task} (micro F1 on the fixed test set; pool "
                             f"{curve.pool_size:,} sentences)")
-        for column in ("corrected", "random mean", "random min-max", "ranked mean", "ranked - random"):
+        for column in ("corrected", "random mean", "random min-max", "ranked mean", "ranked - random",
+                       "tokens random / ranked"):
             table.add_column(column)
         if curve.start is not None:
-            table.add_row("0 (start)", f"{curve.start.f1:.4f}", "", f"{curve.start.f1:.4f}", "")
+            table.add_row("0 (start)", f"{curve.start.f1:.4f}", "", f"{curve.start.f1:.4f}", "", "")
         for rand, rank in zip(summary["random"], summary["ranked"], strict=True):
             table.add_row(str(rand["size"]), f"{rand['mean_f1']:.4f}", f"{rand['min_f1']:.4f}-{rand['max_f1']:.4f}",
                           f"{rank['mean_f1']:.4f}" + (f" (n={rank['runs']})" if rank["runs"] > 1 else ""),
-                          f"{rank['mean_f1'] - rand['mean_f1']:+.4f}")
+                          f"{rank['mean_f1'] - rand['mean_f1']:+.4f}",
+                          f"{rand['mean_tokens']:,.0f} / {rank['mean_tokens']:,.0f}")
         console.print(table)
         reach = summary["reach"]
         if reach["ranked_sentences"] is None:
@@ -284,4 +286,7 @@ def eval_learning_curve(
             say(f"{curve.task}: the ranked queue reaches random's final F1 {reach['target_f1']:.4f} at "
                 f"{reach['ranked_sentences']:.0f} corrected sentences instead of {reach['random_sentences']} "
                 f"({100 * reach['saved_fraction']:.1f} % fewer; linear interpolation between points)")
+        if reach["ranked_tokens"] is not None:
+            say(f"{curve.task}: in tokens, {reach['ranked_tokens']:,.0f} instead of {reach['random_tokens']:,.0f} "
+                f"({100 * reach['saved_tokens_fraction']:.1f} % fewer)")
     say(f"wrote {json_path} and {png_path} in {settings['wall_seconds']:.0f} s")

@@ -84,6 +84,9 @@ class CurveTask(Protocol):
     def uncertainties(self, model: object, indices: Sequence[int]) -> list[float]:
         """`sentence_uncertainty` of each of these pool sentences under `model`."""
 
+    def tokens(self, indices: Sequence[int]) -> int:
+        """How many tokens these pool sentences hold (the work of correcting them, roughly)."""
+
 
 # --- NER ------------------------------------------------------------------------------
 
@@ -170,6 +173,9 @@ class NerTask:
         tagged = model.predict([list(self.data.pool[i].sentence.tokens) for i in indices])
         return [sentence_uncertainty(t.scores) for t in tagged]
 
+    def tokens(self, indices: Sequence[int]) -> int:
+        return sum(len(self.data.pool[i].sentence.tokens) for i in indices)
+
 
 # --- events ----------------------------------------------------------------------------
 
@@ -219,6 +225,9 @@ class EventTask:
             row += len(found)
         return out
 
+    def tokens(self, indices: Sequence[int]) -> int:
+        return sum(len(tokens_of(self.pool[i])) for i in indices)
+
 
 # --- the curve -------------------------------------------------------------------------
 
@@ -229,6 +238,7 @@ class Point:
     order: str
     seed: int | None
     size: int
+    tokens: int
     f1: float
     precision: float
     recall: float
@@ -273,18 +283,26 @@ class Curve:
             runs = [r for r in self.runs if r.order == order]
             table[order] = [
                 {"size": size, "runs": len(runs), "mean_f1": statistics.fmean(f1s),
+                 "mean_tokens": statistics.fmean(r.points[k].tokens for r in runs),
                  "std_f1": statistics.stdev(f1s) if len(f1s) > 1 else 0.0, "min_f1": min(f1s), "max_f1": max(f1s)}
                 for k, size in enumerate(self.sizes) for f1s in ([r.points[k].f1 for r in runs],)
             ]
         target = table["random"][-1]["mean_f1"]
         needed = sentences_to_reach(self.mean_curve("ranked"), target)
         final = self.sizes[-1]
+        start = [(0, self.start.f1)] if self.start is not None else []
+        needed_tokens = sentences_to_reach(start + [(row["mean_tokens"], row["mean_f1"]) for row in table["ranked"]],
+                                           target)
+        final_tokens = table["random"][-1]["mean_tokens"]
         table["reach"] = {
             "target": "mean F1 of the random order after the last batch", "target_f1": target,
             "random_sentences": final, "ranked_sentences": needed,
             "saved_fraction": None if needed is None else 1.0 - needed / final,
+            "random_tokens": final_tokens, "ranked_tokens": needed_tokens,
+            "saved_tokens_fraction": None if needed_tokens is None else 1.0 - needed_tokens / final_tokens,
             "how": "first crossing of the target by the ranked order's mean curve (start point included), "
-                   "linear interpolation between the two points around it; None: not reached within the sizes",
+                   "linear interpolation between the two points around it; None: not reached within the sizes. "
+                   "The token figures do the same on the (mean tokens corrected, mean F1) curve",
         }
         return table
 
@@ -346,7 +364,7 @@ def run_order(task: CurveTask, order: str, seed: int, sizes: Sequence[int], star
         selected += batch
         model, wall, cpu = _timed(lambda: task.train(selected))
         scores_now = task.score(model)
-        points.append(Point(order, seed, size, scores_now["f1"], scores_now["precision"], scores_now["recall"],
+        points.append(Point(order, seed, size, task.tokens(selected), scores_now["f1"], scores_now["precision"], scores_now["recall"],
                             wall, cpu, select_seconds))
         progress(f"{task.name} {order} seed {seed}: {size} sentences, F1 {scores_now['f1']:.4f} "
                  f"(trained in {wall:.1f} s)")
@@ -366,7 +384,7 @@ def learning_curve(task: CurveTask, sizes: Sequence[int], seeds: Sequence[int], 
     start = None
     if model is not None:
         s = task.score(model)
-        start = Point("start", None, 0, s["f1"], s["precision"], s["recall"], wall, cpu, 0.0)
+        start = Point("start", None, 0, 0, s["f1"], s["precision"], s["recall"], wall, cpu, 0.0)
         progress(f"{task.name} start: F1 {s['f1']:.4f} (trained in {wall:.1f} s)")
     runs = [run_order(task, "random", seed, sizes, model, decay=decay, progress=progress) for seed in seeds]
     ranked_seeds = seeds[:1] if model is not None else seeds
