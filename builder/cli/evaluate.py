@@ -216,6 +216,7 @@ def eval_learning_curve(
     from builder.evaluate.learning import (
         Curve,
         curves_json,
+        dumps,
         event_curve,
         ner_curve,
         plot_curves,
@@ -261,7 +262,7 @@ def eval_learning_curve(
                 "wall_seconds": time.perf_counter() - started}
     out.mkdir(parents=True, exist_ok=True)
     json_path, png_path = out / "learning_curve.json", out / "learning_curve.png"
-    json_path.write_text(json.dumps(curves_json(curves, settings), indent=1) + "\n", encoding="utf-8")
+    json_path.write_text(dumps(curves_json(curves, settings)), encoding="utf-8")
     plot_curves(curves, png_path)
     for curve in curves:
         summary = curve.summary()
@@ -286,6 +287,9 @@ def eval_learning_curve(
             say(f"{curve.task}: the ranked queue reaches random's final F1 {reach['target_f1']:.4f} at "
                 f"{reach['ranked_sentences']:.0f} corrected sentences instead of {reach['random_sentences']} "
                 f"({100 * reach['saved_fraction']:.1f} % fewer; linear interpolation between points)")
+        if reach["random_first_reaches"] < reach["random_sentences"]:
+            say(f"{curve.task}: but the random order's own mean curve first reaches that F1 at "
+                f"{reach['random_first_reaches']:.0f} sentences (it is not rising monotonically)")
         if reach["ranked_tokens"] is not None:
             say(f"{curve.task}: in tokens, {reach['ranked_tokens']:,.0f} instead of {reach['random_tokens']:,.0f} "
                 f"({100 * reach['saved_tokens_fraction']:.1f} % fewer)")

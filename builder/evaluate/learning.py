@@ -16,8 +16,10 @@ batch at random in both orders (the same sentences for the same seed); the queue
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -297,6 +299,8 @@ class Curve:
         table["reach"] = {
             "target": "mean F1 of the random order after the last batch", "target_f1": target,
             "random_sentences": final, "ranked_sentences": needed,
+            # The random order may get there before its last batch (its curve is noisy): where it first does.
+            "random_first_reaches": sentences_to_reach(self.mean_curve("random"), target),
             "saved_fraction": None if needed is None else 1.0 - needed / final,
             "random_tokens": final_tokens, "ranked_tokens": needed_tokens,
             "saved_tokens_fraction": None if needed_tokens is None else 1.0 - needed_tokens / final_tokens,
@@ -483,3 +487,12 @@ def curves_json(curves: Sequence[Curve], settings: dict[str, Any]) -> dict[str, 
                                  + (c.start.train_cpu_seconds if c.start else 0.0),
                                  "select": math.fsum(p.select_seconds for r in c.runs for p in r.points)}
                         for c in curves}}
+
+
+_INT_LIST = re.compile(r"\[(\s*-?\d+(?:,\s*-?\d+)*\s*)\]")
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """JSON, indented, with lists of whole numbers (the sentences each run chose) kept on one line."""
+    text = json.dumps(data, indent=1)
+    return _INT_LIST.sub(lambda m: "[" + re.sub(r"\s+", "", m.group(1)).replace(",", ", ") + "]", text) + "\n"

@@ -196,6 +196,7 @@ def test_cli_learning_curve_writes_the_points_it_computed(tmp_path: Path) -> Non
         ranked_curve = ([(0, curve["start"]["f1"])] if curve["start"] else []) + [
             (row["size"], row["mean_f1"]) for row in curve["summary"]["ranked"]]
         assert reach["ranked_sentences"] == sentences_to_reach(ranked_curve, reach["target_f1"])
+        assert reach["random_first_reaches"] <= 32
     assert report["seconds"]["ner"]["train_wall"] > 0
 
 
