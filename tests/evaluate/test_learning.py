@@ -210,3 +210,23 @@ def test_cli_learning_curve_bad_input_is_one_line(tmp_path: Path) -> None:
                                  "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "is not a directory" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_learning_curve_ner_from_a_seed_batch(tmp_path: Path) -> None:
+    """`--ner-start seed`: no model before the first batch, so the queue runs per seed from that seed's batch."""
+    ner_dir = make_ner_data(tmp_path / "ner")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["eval", "learning-curve", "--tasks", "ner", "--data-dir", str(ner_dir),
+                                 "--ner-start", "seed", "--sizes", "10,30", "--seeds", "2", "--crf-iterations", "10",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ner = json.loads((out / "learning_curve.json").read_text())["tasks"]["ner"]
+    assert ner["start"] is None and ner["settings"]["base_sentences"] == 0
+    runs = {(r["order"], r["seed"]): r for r in ner["runs"]}
+    assert sorted(runs) == [("random", 0), ("random", 1), ("ranked", 0), ("ranked", 1)]
+    for seed in (0, 1):
+        assert runs[("ranked", seed)]["selected"][:10] == runs[("random", seed)]["selected"][:10]
+        assert runs[("ranked", seed)]["selected"][10:] != runs[("random", seed)]["selected"][10:]
+    result = runner.invoke(app, ["eval", "learning-curve", "--tasks", "ner", "--data-dir", str(ner_dir),
+                                 "--ner-start", "cold", "--out", str(out)])
+    assert result.exit_code == 2 and "NER start 'cold'" in result.output
