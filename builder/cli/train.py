@@ -16,7 +16,7 @@ from builder.cli.common import WorkspaceOption, console, err, fail
 from builder.workspace.parts import atomic_write
 
 if TYPE_CHECKING:
-    from builder.learn.run import TrainResult
+    from builder.learn.options import TrainResult
 
 
 def train_ner(
@@ -107,7 +107,8 @@ def train(
     from builder.learn.events import EventOptions
     from builder.learn.gold import GoldError
     from builder.learn.ner import NerOptions
-    from builder.learn.run import TrainOptions, train_workspace
+    from builder.learn.options import TrainOptions
+    from builder.learn.run import train_workspace
     from builder.ner.train import CrfParams
     from builder.workspace.layout import Workspace
     from builder.workspace.parts import DamagedPart

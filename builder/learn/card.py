@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from builder.learn.gold import GoldSet
+from builder.learn.options import Outcome, TrainOptions
 from builder.learn.scores import changes
-
-if TYPE_CHECKING:
-    from builder.learn.run import Outcome, TrainOptions
 
 WHAT = {
     "ner": "A linear-chain CRF (python-crfsuite) tagging PER, ORG and LOC in IOB2, with the features and lexicon "

@@ -12,7 +12,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -25,14 +24,13 @@ from builder.events.model import EventModel
 from builder.learn.card import model_card
 from builder.learn.events import (
     EventData,
-    EventOptions,
     event_data,
     score_events,
     train_event_model,
 )
 from builder.learn.gold import GoldSet, read_gold
 from builder.learn.ner import NerData, NerOptions, ner_data, score_ner, train_ner_model
-from builder.learn.scores import Scores
+from builder.learn.options import Outcome, TrainOptions, TrainResult
 from builder.ner.crf import MODEL_FILE, CrfNerModel
 from builder.ner.crf import MODEL_NAME as NER_MODEL_NAME
 from builder.workspace.layout import Workspace
@@ -46,54 +44,6 @@ from builder.workspace.models import (
 from builder.workspace.parts import atomic_write, atomic_write_json
 
 BASE_NAMES = {"ner": NER_MODEL_NAME, "events": EVENT_MODEL_NAME}
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """Which models to train, how, and whether to promote a new model even when it is worse."""
-
-    ner: NerOptions
-    events: EventOptions
-    train_ner: bool = True
-    train_events: bool = True
-    force: bool = False
-    holdout_fraction: float = 0.2
-    command: str = "builder train"
-    on_progress: Callable[[str], None] | None = None
-
-    def __post_init__(self) -> None:
-        if not (self.train_ner or self.train_events):
-            raise ValueError("nothing to train: leave --ner or --events on")
-
-
-@dataclass
-class Outcome:
-    """What training one model gave: where it went, its scores against the current model's, the decision."""
-
-    kind: str
-    name: str
-    version: int
-    folder: Path
-    model_file: Path
-    current: str
-    before: Scores
-    after: Scores
-    promoted: bool
-    forced: bool
-    reason: str
-    sentences: dict[str, dict[str, int]]
-    notes: dict[str, int]
-    seconds: float
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class TrainResult:
-    """The gold read, each model's outcome and the run report written."""
-
-    gold: GoldSet
-    outcomes: list[Outcome]
-    report: Path
 
 
 def train_workspace(workspace: Workspace, schema: Schema, options: TrainOptions) -> TrainResult:

@@ -16,7 +16,7 @@ from builder.events.train import EventTrainOptions, Setting
 from builder.ingest.run import ingest
 from builder.learn.events import EventOptions
 from builder.learn.ner import NerOptions
-from builder.learn.run import TrainOptions
+from builder.learn.options import TrainOptions
 from builder.ner.train import CrfParams, NerCorpus
 from builder.prelabel.registry import default_prelabeller
 from builder.workspace.human import (

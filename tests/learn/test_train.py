@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from builder.cli.app import app
 from builder.core.schema import load_schema
 from builder.learn.gold import read_gold
-from builder.learn.run import TrainOptions, train_workspace
+from builder.learn.options import TrainOptions
+from builder.learn.run import train_workspace
 from builder.workspace.human import ACCEPTED
 from builder.workspace.layout import Workspace
 from builder.workspace.models import promoted_models, read_promoted
