@@ -139,6 +139,7 @@ def train(
     with console.status("Training...") as status:
         options = replace(options, on_progress=lambda message: status.update(f"{message}..."))
         try:
+            ws.check()
             result = train_workspace(ws, label_schema, options)
         except (GoldError, CorpusError, DamagedPart, FileNotFoundError) as error:
             raise fail(f"[red]error:[/red] {_escape(str(error))}", 2) from None
