@@ -27,23 +27,11 @@ from builder.workspace.human import (
     FinalLabels,
 )
 from builder.workspace.layout import Workspace
+from tests.ner.test_ner_model import FIXTURE_SENTENCES
 
-PUBLIC = [
-    ("Presiden Joko Widodo tiba di Surabaya .", "O B-PER I-PER O O B-LOC O"),
-    ("Menteri Sri Mulyani berkunjung ke Medan .", "O B-PER I-PER O O B-LOC O"),
-    ("Kementerian Keuangan menolak usulan itu .", "B-ORG I-ORG O O O O"),
-    ("Ia bertemu Prabowo Subianto di Jakarta .", "O O B-PER I-PER O B-LOC O"),
-    ("Partai Golkar menggelar rapat di Bali .", "B-ORG I-ORG O O O B-LOC O"),
-    ("Anies Baswedan meninjau banjir di Bekasi .", "B-PER I-PER O O O B-LOC O"),
-    ("Bank Indonesia menaikkan suku bunga .", "B-ORG I-ORG O O O O"),
-    ("Warga Bandung menyambut Ridwan Kamil .", "O B-LOC O B-PER I-PER O"),
-    ("DPR memanggil Kapolri Listyo Sigit .", "B-ORG O O B-PER I-PER O"),
-    ("Gempa mengguncang Cianjur , Jawa Barat .", "O O B-LOC O B-LOC I-LOC O"),
-    ("KPK menangkap pejabat di Makassar .", "B-ORG O O O B-LOC O"),
-    ("Mahfud MD berbicara di Universitas Indonesia .", "B-PER I-PER O O B-ORG I-ORG O"),
-    ("Polisi Jayapura memeriksa saksi di Papua .", "B-ORG I-ORG O O O B-LOC O"),
-    ("Gubernur Khofifah meresmikan jembatan di Madura .", "O B-PER O O O B-LOC O"),
-]
+PUBLIC = [*FIXTURE_SENTENCES,
+          ("Polisi Jayapura memeriksa saksi di Papua .", "B-ORG I-ORG O O O B-LOC O"),
+          ("Gubernur Khofifah meresmikan jembatan di Madura .", "O B-PER O O O B-LOC O")]
 EVENTS = [("Polisi menangkap pencuri itu.", "menangkap", "Justice.Arrest-Jail"),
           ("Tentara menyerang desa itu.", "menyerang", "Conflict.Attack"),
           ("Mereka bertemu di Jakarta.", "bertemu", "Contact.Meet"),
