@@ -125,7 +125,8 @@ def run_train(ws: Workspace, data_dir: Path, report: Path) -> dict[str, Any]:
         "models": {m["kind"]: {"name": m["name"], "train_seconds": m["train_seconds"], "sentences": m["sentences"],
                                "combined_f1_before": m["before"]["combined_f1"],
                                "combined_f1_after": m["after"]["combined_f1"], "promoted": m["promoted"],
-                               "current_scored": m.get("current_scored", "")}
+                               "current_scored": m.get("current_scored", ""),
+                               "current_train_seconds": m.get("current_train_seconds")}
                    for m in result["models"]},
     }
 
