@@ -92,7 +92,7 @@ def train(
     holdout: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of the workspace's articles whose gold "
                                                                 "is held back for scoring, never trained on.")]
     = 0.2,
-    seed: Annotated[int, typer.Option(help="Seed of the public NER train/dev split and of the solvers.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the public NER train/dev split and of the CRF's lexicon folds.")] = 0,
     max_iterations: Annotated[int, typer.Option(min=1, help="L-BFGS iterations of the CRF.")] = 200,
     retune_events: Annotated[bool, typer.Option(help="Tune the event model's setting on the corpus's dev split "
                                                      "(several minutes) instead of reusing the shipped one.")]
