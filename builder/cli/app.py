@@ -22,6 +22,7 @@ app = typer.Typer(
 # Every command goes through the one error path (builder/cli/common.py: guarded).
 app.command()(guarded(ingest.ingest))
 app.command()(guarded(prelabel.prelabel))
+app.command()(guarded(train.train))
 app.command("train-ner")(guarded(train.train_ner))
 app.command("train-events")(guarded(train.train_events))
 app.command()(guarded(labelstudio.serve))

@@ -7,6 +7,7 @@
   prelabels/<hash>/               one folder per pre-labeller (prelabeller.json + PRELABEL_SCHEMA parts)
   labelstudio/                    project.json, server.json, server/ (embedded server data),
                                   snapshots/ (raw exports), annotations.parquet, final.parquet
+  models/<name>/<version>/        models trained from the workspace; models/promoted.json (builder/workspace/models.py)
   runs/<name>.json                run reports
   .lock                           the writer lock (who holds it: pid, command, start time)
 ```
@@ -51,6 +52,7 @@ class Workspace:
         self.prelabels_root = root / "prelabels"
         self.runs_dir = root / "runs"
         self.labelstudio_dir = root / "labelstudio"
+        self.models_dir = root / "models"
 
     # --- one writer at a time, and checks ------------------------------------------------
 
