@@ -48,7 +48,7 @@ from builder.core.records import Article, Sentence
 from builder.core.schema import Schema
 from builder.ingest.segment import segment
 from builder.prelabel.interface import Prelabeller
-from builder.prelabel.options import TaggerOptions
+from builder.prelabel.options import TaggerOptions, with_promoted_models
 from builder.prelabel.registry import default_prelabeller
 from builder.workspace.layout import Workspace
 
@@ -63,18 +63,20 @@ TRAIN_ACTIONS = frozenset({"START_TRAINING"})
 
 
 def backend_prelabeller(workspace: Workspace, schema: Schema) -> Prelabeller:
-    """The pre-labeller the backend predicts with: the one `builder prelabel` builds by default.
+    """The pre-labeller the backend predicts with: the one `builder prelabel` builds by default, with
+    the workspace's promoted models (`builder train`) where there are any.
 
-    The one place it is made (at start and again after each successful training run), so it can
-    follow the workspace's promoted model once `builder train` promotes one.
+    The one place it is made (at start and again after each successful training run), so a
+    training run that promotes a model changes the predictions and their model_version.
     """
-    del workspace  # the workspace's promoted model is not read yet (issue 14, `builder train`)
-    return default_prelabeller(schema, TaggerOptions())
+    options, _ = with_promoted_models(TaggerOptions(), workspace)
+    return default_prelabeller(schema, options)
 
 
-def train_command(workspace: Workspace) -> list[str]:
-    """The command a training request runs: `builder train` on the workspace."""
-    return [sys.executable, "-m", "builder", "train", "--workspace", str(workspace.root)]
+def train_command(workspace: Workspace, *options: str) -> list[str]:
+    """The command a training request runs: `builder train` on the workspace, with `options` after it
+    (for example `--data-dir PATH`)."""
+    return [sys.executable, "-m", "builder", "train", "--workspace", str(workspace.root), *options]
 
 
 def _sentences(text: str) -> list[Sentence]:

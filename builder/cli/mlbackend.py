@@ -44,6 +44,13 @@ def ml_backend(
     start_server: Annotated[bool, typer.Option(
         help="Also start the workspace's embedded Label Studio (open to the backend) until Ctrl-C.")] = False,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="Public NER sets for `builder train` (default: its own, ../shared/data/ner).")] = None,
+    events_corpus: Annotated[Path | None, typer.Option(
+        help="Event corpus for `builder train` (default: its own, the packaged corpus).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Training runs promote their models even when they score worse (`builder train --force`).")]
+    = False,
 ) -> None:
     r"""Run the Label Studio ML backend until Ctrl-C: predictions for tasks and "Start Training".
 
@@ -86,7 +93,10 @@ def ml_backend(
             predictor = Predictor(lambda: backend_prelabeller(ws, label_schema), workspace_units(ws))
         except (ValueError, FileNotFoundError) as error:
             raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
-    trainer = Trainer(ws, train_command(ws), on_success=predictor.reload)
+    options = [*(["--data-dir", str(data_dir.resolve())] if data_dir else []),
+               *(["--events-corpus", str(events_corpus.resolve())] if events_corpus else []),
+               *(["--schema", str(schema.resolve())] if schema else []), *(["--force"] if force else [])]
+    trainer = Trainer(ws, train_command(ws, *options), on_success=predictor.reload)
     project = load_project(ws) if connect else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

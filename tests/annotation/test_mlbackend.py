@@ -299,3 +299,37 @@ def test_command_errors_are_one_line(tmp_path: Path) -> None:
     bad_schema = run("--workspace", str(tmp_path / "ws"), "--schema", str(tmp_path / "none.toml"))
     assert bad_schema.returncode == 1 and "none.toml" in bad_schema.stderr and "Traceback" not in bad_schema.stderr
     assert "Start Training" in run("--help").stdout
+
+
+def test_start_training_runs_builder_train_and_later_predictions_carry_the_promoted_model(
+        label_studio, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Label Studio's "Start Training" → `builder train` on the workspace's gold → the promoted model
+    predicts the next tasks, under its own model_version (issue 14's loop through Label Studio)."""
+    from builder.ingest.run import ingest
+    from tests.learn.conftest import write_cli_data, write_gold
+
+    ws = Workspace(tmp_path / "gold-ws")
+    ingest([examples_dir], workspace=ws)
+    assert write_gold(ws) > 0
+    data, corpus = write_cli_data(tmp_path / "public")
+    ls = connect(label_studio.url, label_studio.token)
+    project_id = ensure_project(ls, ws, url=label_studio.url, title=f"ml train {uuid4().hex[:8]}",
+                                schema=SCHEMA).project_id
+    predictor = Predictor(lambda: backend_prelabeller(ws, SCHEMA))
+    before = predictor.model_version
+    command = train_command(ws, "--data-dir", str(data), "--events-corpus", str(corpus), "--max-iterations", "20",
+                            "--force")
+    trainer = Trainer(ws, command, on_success=predictor.reload)
+    with BackendServer(predictor, trainer, free_port()) as backend:
+        backend_id = connect_backend(ls, project_id, backend.url).backend_id
+        ls.ml.train(id=backend_id)
+        job = trainer.wait(timeout=900)
+        assert job is not None and job.status == "finished" and job.returncode == 0, job.log_path.read_text()
+        assert predictor.model_version != before
+        assert "id_news.ner.crf.v1+ws1" in predictor.model_version and "+ws1" in predictor.model_version
+        task_ids = _import_as_the_ui_does(label_studio.url, label_studio.token, project_id,
+                                          [{"text": SENTENCE, "prev": "", "next": ""}])
+        ls.actions.create(id="retrieve_tasks_predictions", project=project_id,
+                          selected_items={"all": False, "included": task_ids})
+        [stored] = ls.predictions.list(task=task_ids[0])
+        assert stored.model_version == predictor.model_version

@@ -59,6 +59,19 @@ def write_event_corpus(path: Path) -> Path:
     return path
 
 
+def write_cli_data(tmp_path: Path) -> tuple[Path, Path]:
+    """The tiny public set under every folder and file name `builder train` reads, and a tiny event corpus."""
+    from builder.ner.train import CORPORA
+
+    source = (write_public(tmp_path / "tiny-public") / "tiny" / "all.txt").read_text(encoding="utf-8")
+    data = tmp_path / "ner"
+    for corpus in CORPORA:
+        (data / corpus.name).mkdir(parents=True)
+        for name in corpus.files:
+            (data / corpus.name / name).write_text(source, encoding="utf-8")
+    return data, write_event_corpus(tmp_path / "events.jsonl")
+
+
 def write_gold(ws: Workspace, *, every: int = 1) -> int:
     """Final labels for the workspace's sentences, as an annotator who accepted the packaged pre-labels would
     leave them (every `every`-th sentence); a few sentences are `review` or `skipped`. Returns how many are

@@ -19,7 +19,7 @@ from builder.learn.run import train_workspace
 from builder.workspace.human import ACCEPTED
 from builder.workspace.layout import Workspace
 from builder.workspace.models import promoted_models, read_promoted
-from tests.learn.conftest import write_event_corpus, write_public
+from tests.learn.conftest import write_cli_data
 
 runner = CliRunner()
 
@@ -110,21 +110,8 @@ def test_prelabel_uses_the_promoted_models_and_stores_their_labels_apart(
     assert "model:id_news.ner.crf.v1" in Workspace.prelabeller_versions(ws.latest_prelabels())  # type: ignore[arg-type]
 
 
-def _cli_data(tmp_path: Path) -> tuple[Path, Path]:
-    """The tiny public set under every folder and file name `builder train` reads, and a tiny event corpus."""
-    from builder.ner.train import CORPORA
-
-    source = (write_public(tmp_path / "tiny-public") / "tiny" / "all.txt").read_text(encoding="utf-8")
-    data = tmp_path / "ner"
-    for corpus in CORPORA:
-        (data / corpus.name).mkdir(parents=True)
-        for name in corpus.files:
-            (data / corpus.name / name).write_text(source, encoding="utf-8")
-    return data, write_event_corpus(tmp_path / "events.jsonl")
-
-
 def test_cli_trains_reports_per_label_and_writes_json(gold_workspace: Workspace, tmp_path: Path) -> None:
-    data, corpus = _cli_data(tmp_path)
+    data, corpus = write_cli_data(tmp_path)
     out = tmp_path / "train.json"
     result = runner.invoke(app, ["train", "--workspace", str(gold_workspace.root), "--data-dir", str(data),
                                  "--events-corpus", str(corpus), "--max-iterations", "5", "--json", str(out)])
@@ -141,7 +128,7 @@ def test_cli_without_gold_trains_on_public_data_and_does_not_promote(examples_di
     from builder.ingest.run import ingest
 
     ingest([examples_dir], workspace=workspace)
-    data, corpus = _cli_data(tmp_path)
+    data, corpus = write_cli_data(tmp_path)
     result = runner.invoke(app, ["train", "--workspace", str(workspace.root), "--data-dir", str(data),
                                  "--events-corpus", str(corpus), "--max-iterations", "5", "--no-events"])
     assert result.exit_code == 0, result.output
@@ -158,7 +145,7 @@ def test_cli_without_gold_trains_on_public_data_and_does_not_promote(examples_di
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(gold_workspace: Workspace, tmp_path: Path, damage: str,
                                               message: str) -> None:
-    data, corpus = _cli_data(tmp_path)
+    data, corpus = write_cli_data(tmp_path)
     if damage == "no-data":
         data = tmp_path / "nowhere"
     elif damage == "final":
