@@ -102,9 +102,10 @@ def push_workspace(workspace: Workspace, ls: Any, *, url: str, title: str, schem
                                        refresh=options.refresh, batch_size=options.batch_size)
         summary = push_tasks(ls, ref.project_id, tasks, batch_size=options.batch_size, on_batch=options.on_batch)
         summary.refresh = refresh
-        if predictions:
+        if predictions and refresh.stale <= summary.created + refresh.current + refresh.filled + refresh.refreshed:
             # The label stream shows only predictions of the project's model_version, and Uncertainty
-            # sampling ranks only those (annotation/LABEL_STUDIO_NOTES.md, "The annotation queue").
+            # sampling ranks only those (annotation/LABEL_STUDIO_NOTES.md, "The annotation queue"): it
+            # becomes this push's version unless most waiting tasks still carry an older one (no --refresh).
             call_sdk(ls.projects.update, id=ref.project_id, model_version=version)
         if options.prelabels_dir is not None and summary.already_there:
             summary.without_predictions = tasks_without_predictions(ls, ref.project_id)
