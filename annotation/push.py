@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +25,15 @@ from annotation.client import (
     workspace_lock,
 )
 from annotation.offsets import CODEPOINT, check_units
+from annotation.queue import ensure_queue_tab
 from annotation.refresh import RefreshSummary, sync_predictions
 from annotation.tasks import build_tasks, ranked_tasks
 from builder.core.labels import labeller_name
 from builder.core.schema import Schema
 from builder.workspace.layout import PUSH_REPORT, Workspace
 from builder.workspace.parts import atomic_write
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,18 @@ def workspace_tasks(workspace: Workspace, options: PushOptions) -> list[dict[str
     return ranked_tasks(tasks)
 
 
+def set_model_version(ls: Any, project_id: int, version: str) -> None:
+    """Make `version` the project's model_version (Label Studio refuses one no prediction carries: HTTP 400)."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        call_sdk(ls.projects.update, id=project_id, model_version=version)
+    except ApiError as error:
+        if error.status_code != 400:
+            raise
+        log.warning("Label Studio kept project %d's model_version (%s)", project_id, error.body)
+
+
 def write_tasks_file(workspace: Workspace, path: Path, options: PushOptions) -> int:
     """Write every task to a JSON file (Label Studio's import format), in queue order; returns how many."""
     items = workspace_tasks(workspace, options)
@@ -102,11 +118,14 @@ def push_workspace(workspace: Workspace, ls: Any, *, url: str, title: str, schem
                                        refresh=options.refresh, batch_size=options.batch_size)
         summary = push_tasks(ls, ref.project_id, tasks, batch_size=options.batch_size, on_batch=options.on_batch)
         summary.refresh = refresh
-        if predictions and refresh.stale <= summary.created + refresh.current + refresh.filled + refresh.refreshed:
+        carrying = summary.created + refresh.current + refresh.filled + refresh.refreshed
+        if predictions and 0 < carrying and refresh.stale <= carrying:
             # The label stream shows only predictions of the project's model_version, and Uncertainty
             # sampling ranks only those (annotation/LABEL_STUDIO_NOTES.md, "The annotation queue"): it
             # becomes this push's version unless most waiting tasks still carry an older one (no --refresh).
-            call_sdk(ls.projects.update, id=ref.project_id, model_version=version)
+            set_model_version(ls, ref.project_id, version)
+        if predictions:
+            ensure_queue_tab(ls, ref.project_id)
         if options.prelabels_dir is not None and summary.already_there:
             summary.without_predictions = tasks_without_predictions(ls, ref.project_id)
         workspace.write_report(PUSH_REPORT, {"url": url, "project_id": ref.project_id,
