@@ -239,8 +239,8 @@ def push(
         table.add_row("[red]duplicate tasks found on the server[/red]", f"{summary.duplicates_on_server:,}")
     changed = summary.refresh
     if changed is not None and summary.already_there:
-        table.add_row("predictions refreshed" if refresh else "predictions refreshed (no --refresh)",
-                      f"{changed.refreshed:,}")
+        if refresh:
+            table.add_row("predictions refreshed", f"{changed.refreshed:,}")
         table.add_row("predictions added (task had none)", f"{changed.filled:,}")
         table.add_row("left alone: annotated, skipped or drafted", f"{changed.annotated:,}")
         table.add_row("already current", f"{changed.current:,}")

@@ -8,7 +8,6 @@ the lowest score (annotation/LABEL_STUDIO_NOTES.md, "The annotation queue").
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from uuid import uuid4
