@@ -12,13 +12,17 @@ never finds the pre-labels under their work replaced. Every other task is:
   (`POST /api/projects/{id}/import/predictions`); without `refresh` it is counted as **stale**.
 
 Tasks are matched by `data.sentence_id`, so nothing is created here and nothing is duplicated.
-Deleting first means a failure between the two requests leaves tasks without a prediction,
-which the next push fills. A person who submits a task in the moment between the listing and
-the delete keeps their annotation unchanged; only the task's prediction is then the new one.
+The delete carries Data Manager filters (no annotation, no skip, no draft), so the server
+checks "untouched" again as it deletes: a task someone touched after the listing keeps its
+prediction (counted as annotated). Deleting first means a failure between the requests leaves
+tasks without a prediction, which the next push fills. Only a submit in the moment between the
+delete and the import can leave a touched task with the new prediction (its annotation is
+never changed).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -105,10 +109,9 @@ def sync_predictions(ls: Any, project_id: int, existing: Mapping[str, list[int]]
                 summary.stale += 1
     try:
         for batch in _batches(replace, batch_size):
-            call_sdk(ls.actions.create, id="delete_tasks_predictions", project=project_id,
-                  selected_items={"all": False, "included": [task_id for task_id, _ in batch]})
-            _import(ls, project_id, batch)
-            summary.refreshed += len(batch)
+            done = replace_predictions(ls, project_id, batch)
+            summary.refreshed += done
+            summary.annotated += len(batch) - done
             if on_batch is not None:
                 on_batch(len(batch))
         for batch in _batches(fill, batch_size):
@@ -122,6 +125,33 @@ def sync_predictions(ls: Any, project_id: int, existing: Mapping[str, list[int]]
             "prediction get one at the next push: run the same push again"
         ) from error
     return summary
+
+
+#: Data Manager filters that hold only for tasks nobody has touched (the server checks them as it deletes).
+UNTOUCHED = {"conjunction": "and", "items": [
+    {"filter": "filter:tasks:total_annotations", "operator": "equal", "type": "Number", "value": 0},
+    {"filter": "filter:tasks:cancelled_annotations", "operator": "equal", "type": "Number", "value": 0},
+    {"filter": "filter:tasks:draft_exists", "operator": "equal", "type": "Boolean", "value": False},
+]}
+
+
+def replace_predictions(ls: Any, project_id: int, batch: list[tuple[int, dict[str, Any]]]) -> int:
+    """Replace the predictions of these tasks with the given ones, on those still untouched; how many.
+
+    The delete is filtered on the server (UNTOUCHED), so a task someone submitted, skipped or drafted
+    since the listing keeps its predictions; only tasks left without any then get the new one.
+    """
+    ids = [task_id for task_id, _ in batch]
+    call_sdk(ls.actions.create, id="delete_tasks_predictions", project=project_id, filters=UNTOUCHED,
+             selected_items={"all": False, "included": ids})
+    query = json.dumps({"selectedItems": {"all": False, "included": ids}})
+    emptied = {int(t.id) for t in call_sdk(lambda: list(ls.tasks.list(
+        project=project_id, query=query, include="id,total_predictions", page_size=len(ids))))
+        if not (t.total_predictions or 0)}
+    todo = [(task_id, prediction) for task_id, prediction in batch if task_id in emptied]
+    if todo:
+        _import(ls, project_id, todo)
+    return len(todo)
 
 
 def _import(ls: Any, project_id: int, batch: list[tuple[int, dict[str, Any]]]) -> None:

@@ -195,3 +195,41 @@ def test_sequential_sampling_serves_the_ranked_order_spread_over_articles(label_
         order.append(task["data"]["sentence_id"])
         connect(url, annotator).annotations.create(id=task["id"], result=[], was_cancelled=True, project=project_id)
     assert order == [t["data"]["sentence_id"] for t in tasks[:5]]
+
+
+def test_a_task_touched_after_the_listing_keeps_its_prediction(label_studio, examples_dir: Path,
+                                                               tmp_path: Path) -> None:
+    """The server re-checks "untouched" as it deletes: a submit or a draft that lands between the
+    push's listing and its delete is not overwritten."""
+    from annotation.client import existing_tasks
+    from annotation.push import push_workspace
+    from annotation.refresh import replace_predictions
+    from builder.ingest.run import ingest
+    from builder.prelabel.engines.local import prelabel_workspace
+    from builder.prelabel.interface import Prelabeller
+    from builder.prelabel.taggers.dates import DateRule
+    from tests.annotation.test_roundtrip import SCHEMA, prelabeller
+
+    url, token = label_studio.url, label_studio.token
+    ls = connect(url, token)
+    ws = Workspace(tmp_path / "ws")
+    ingest([examples_dir / "okezone-kazakhstan.txt"], workspace=ws)
+    prelabel_workspace(ws, prelabeller)
+    ref, _ = push_workspace(ws, ls, url=url, title=f"race {uuid4().hex[:8]}", schema=SCHEMA,
+                            options=PushOptions(prelabels_dir=ws.latest_prelabels()))
+    prelabel_workspace(ws, lambda: Prelabeller((DateRule(),)))  # another pre-labeller: dates only
+    new = {t["data"]["sentence_id"]: t["predictions"][0]
+           for t in workspace_tasks(ws, PushOptions(prelabels_dir=ws.latest_prelabels()))}
+    tasks = existing_tasks(ls, ref.project_id)
+    batch = [(tasks[sid][0], new[sid]) for sid in sorted(tasks)[:3]]  # planned as untouched...
+    (submitted, _), (drafted, _), (free, _) = batch
+    ls.annotations.create(id=submitted, result=[], project=ref.project_id)  # ...then touched
+    annotator = sign_up(url, f"race-{uuid4().hex[:6]}@example.com")
+    assert requests.post(f"{url}/api/tasks/{drafted}/drafts", json={"result": []}, timeout=30,
+                         headers={"Authorization": f"Token {annotator}"}).status_code == 201
+    before = {p.task: (p.id, p.model_version) for p in ls.predictions.list(project=ref.project_id)}
+    assert replace_predictions(ls, ref.project_id, batch) == 1
+    after = {p.task: (p.id, p.model_version) for p in ls.predictions.list(project=ref.project_id)}
+    assert after[submitted] == before[submitted] and after[drafted] == before[drafted]
+    assert after[free][1] == new[next(s for s in tasks if tasks[s][0] == free)]["model_version"] != before[free][1]
+    assert len(after) == len(before), "one prediction per task, none lost, none added"
