@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 DEMO_WORKSPACE ?= workspace/demo
 SHARED ?= ../shared
 
-.PHONY: help venv demo test eval bench clean
+.PHONY: help venv demo test eval bench learning-curve clean
 
 help:
 	@echo "make demo   - set up .venv and run the pipeline on examples/ into $(DEMO_WORKSPACE)"
 	@echo "make test   - set up .venv with test extras and run the tests"
 	@echo "make eval   - sentence-boundary evaluation against $(SHARED)/data/raw/indosum-dev"
 	@echo "make bench  - pre-labelling throughput on $(SHARED)/data/raw/indosum-dev (figures in bench/results.json)"
+	@echo "make learning-curve - retrain NER and events from simulated corrections, random vs ranked queue (bench/learning_curve/)"
 	@echo "make clean  - remove .venv, workspace/ and releases/"
 
 # The demo needs only the package itself (no test extras, no Ray, no spaCy): .venv/.base.
@@ -58,6 +59,9 @@ eval: venv
 bench: venv
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) bench/run.py --shared $(SHARED)
+
+learning-curve: venv
+	$(PY) -m builder eval learning-curve --data-dir $(SHARED)/data/ner --out bench/learning_curve
 
 clean:
 	rm -rf $(VENV) workspace releases

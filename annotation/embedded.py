@@ -87,8 +87,11 @@ def pick_port(given: int | None, preferred: int = PREFERRED_PORT) -> int | None:
 
 
 @contextmanager
-def embedded_server(workspace: Workspace, port: int | None = None) -> Iterator[LabelStudioServer]:
-    """Start the workspace's embedded Label Studio (installing it on first use) and stop it after."""
+def embedded_server(workspace: Workspace, port: int | None = None, *,
+                    local_ml_backends: bool = False) -> Iterator[LabelStudioServer]:
+    """Start the workspace's embedded Label Studio (installing it on first use) and stop it after.
+
+    `local_ml_backends` lets it connect to `builder ml-backend` on 127.0.0.1 (server.LOCAL_ML_BACKENDS)."""
     credentials = workspace_credentials(workspace)
     template = ensure_template()
     data_dir = workspace.server_data_dir
@@ -96,7 +99,8 @@ def embedded_server(workspace: Workspace, port: int | None = None) -> Iterator[L
     if current is not None and current != credentials.token:
         # A data dir made before per-workspace secrets (or with a restored login.json): re-key it.
         set_login(data_dir, credentials)
-    with LabelStudioServer(data_dir, port=port, credentials=credentials, template=template) as server:
+    with LabelStudioServer(data_dir, port=port, credentials=credentials, template=template,
+                           local_ml_backends=local_ml_backends) as server:
         (data_dir / DB_NAME).chmod(0o600)
         yield server
 

@@ -56,6 +56,12 @@ TELEMETRY_OFF = {
 _OPT_IN = (*TELEMETRY_OFF, "SENTRY_RATE", "SENTRY_ENVIRONMENT", "FRONTEND_SENTRY_RATE",
            "FRONTEND_SENTRY_ENVIRONMENT")
 _OPT_IN_PREFIXES = ("", "LABEL_STUDIO_", "HEARTEX_")
+#: What Label Studio 1.23.2 needs to accept an ML backend on 127.0.0.1: ML_BLOCK_LOCAL_IP off (the URL
+#: check in ml/serializers.py and the HTTP adapter in ml/api_connector.py), and SSRF_PROTECTION_ENABLED
+#: off, because adding a backend also adds a webhook to <url>/webhook (ml/models.py create_ml_webhook),
+#: whose serializer (webhooks/serializers.py) refuses a loopback URL with an error that fails the whole
+#: request. Both only widen which addresses the server itself may call; it still listens on 127.0.0.1.
+LOCAL_ML_BACKENDS = {"ML_BLOCK_LOCAL_IP": "false", "SSRF_PROTECTION_ENABLED": "false"}
 ADMIN_USERNAME = "admin@example.com"
 #: Files of a data dir that are never copied from a template: `.env` holds Django's SECRET_KEY (it
 #: signs sessions and JWTs), so every data dir makes its own on first start.
@@ -237,6 +243,8 @@ class LabelStudioServer:
     credentials: Credentials = field(default_factory=Credentials.generate)
     version: str = DEFAULT_VERSION
     template: Path | None = None
+    #: Let the server connect to an ML backend on 127.0.0.1 (`builder ml-backend`); see LOCAL_ML_BACKENDS.
+    local_ml_backends: bool = False
     start_timeout: float = 180.0
     stop_timeout: float = 15.0
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -316,6 +324,8 @@ class LabelStudioServer:
             PYTHONUNBUFFERED="1",
         )
         env.update(telemetry_environment())
+        if self.local_ml_backends:
+            env.update(LOCAL_ML_BACKENDS)
         return env
 
     def _start_on(self, executable: Path, port: int) -> None:

@@ -11,6 +11,7 @@ import typer
 from builder.cli import ingest, labelstudio, prelabel, release, report, train, workspace
 from builder.cli.common import console, guarded
 from builder.cli.evaluate import eval_app
+from builder.cli.mlbackend import ml_backend
 
 app = typer.Typer(
     help="Build annotated Indonesian news NER/event datasets: ingest → pre-label → Label Studio → release.",
@@ -21,6 +22,7 @@ app = typer.Typer(
 # Every command goes through the one error path (builder/cli/common.py: guarded).
 app.command()(guarded(ingest.ingest))
 app.command()(guarded(prelabel.prelabel))
+app.command()(guarded(train.train))
 app.command("train-ner")(guarded(train.train_ner))
 app.command("train-events")(guarded(train.train_events))
 app.command()(guarded(labelstudio.serve))
@@ -28,6 +30,7 @@ app.command()(guarded(labelstudio.push))
 app.command()(guarded(labelstudio.pull))
 app.command()(guarded(labelstudio.review))
 app.command("label-config")(guarded(labelstudio.label_config))
+app.command("ml-backend")(guarded(ml_backend))
 app.command()(guarded(release.release))
 app.command()(guarded(release.export))
 app.command()(guarded(release.publish))

@@ -17,7 +17,11 @@ from builder.cli.common import (
     fail,
     progress,
 )
-from builder.cli.prelabel import prelabeller_factory, run_prelabel_pass
+from builder.cli.prelabel import (
+    prelabeller_factory,
+    run_prelabel_pass,
+    workspace_tagger_options,
+)
 from builder.core.parallel import default_workers
 from builder.prelabel.options import TaggerOptions
 from builder.workspace.layout import Workspace
@@ -78,7 +82,8 @@ def ingest(
             if held.note:
                 err.print(f"[yellow]note:[/yellow] {held.note}", highlight=False, soft_wrap=True)
             Workspace(workspace).check()
-    factory = prelabeller_factory(None, TaggerOptions(), True) if prelabel else None
+    factory = (prelabeller_factory(None, workspace_tagger_options(Workspace(workspace), TaggerOptions()), True)
+               if prelabel else None)
     with progress() as bar:
         task = bar.add_task("Ingesting", total=len(files), current="")
 

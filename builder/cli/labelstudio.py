@@ -108,6 +108,9 @@ def serve(
         min=1, max=65535, help="Port on 127.0.0.1 (default: 8080 if it is free, else a free one).")] = None,
     show_login: Annotated[bool, typer.Option(
         "--show-login", help="Print the admin password and API token (otherwise they are never printed).")] = False,
+    ml_backend: Annotated[bool, typer.Option(
+        "--ml-backend", help="Let Label Studio connect to `builder ml-backend` on 127.0.0.1 (turns off its blocking "
+        "of local addresses for ML backends and webhooks).")] = False,
 ) -> None:
     """Run the embedded Label Studio (own virtualenv, SQLite in the workspace) until Ctrl-C."""
     from annotation.embedded import (
@@ -131,7 +134,7 @@ def serve(
     stack = ExitStack()
     try:
         with console.status("Starting Label Studio (the first time installs it into its own virtualenv)..."):
-            server = stack.enter_context(embedded_server(ws, pick_port(port)))
+            server = stack.enter_context(embedded_server(ws, pick_port(port), local_ml_backends=ml_backend))
     except LabelStudioError as error:
         raise fail(f"[red]{error}[/red]") from None
     with stack, announced(ws, server):
@@ -144,6 +147,9 @@ def serve(
             console.print(f"Log in as {credentials.username}; `builder serve --show-login` prints the password "
                           f"(kept in {login_file(ws)}, readable by you only).", highlight=False, markup=False)
         console.print(f"Annotators can sign up at {server.url}/user/signup/", highlight=False)
+        if ml_backend:
+            console.print(f"`builder ml-backend --workspace {ws.root}` in another terminal connects the ML backend "
+                          "to the workspace's project.", highlight=False, markup=False)
         console.print("`builder push` and `builder pull` in another terminal use it. Ctrl-C stops it.")
         try:
             while not stop.wait(1.0):

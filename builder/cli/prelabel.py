@@ -14,7 +14,7 @@ from rich.table import Table
 from builder.cli.common import WorkspaceOption, console, err, fail, progress
 from builder.core.labels import labeller_name
 from builder.core.parallel import default_workers
-from builder.prelabel.options import TaggerOptions
+from builder.prelabel.options import TaggerOptions, with_promoted_models
 from builder.workspace.layout import Workspace
 
 if TYPE_CHECKING:
@@ -36,6 +36,15 @@ def prelabeller_factory(schema: Path | None, options: TaggerOptions, gazetteer: 
     return factory
 
 
+def workspace_tagger_options(ws: Workspace, options: TaggerOptions) -> TaggerOptions:
+    """The options with the workspace's promoted models where none was given, saying which were taken."""
+    options, taken = with_promoted_models(options, ws)
+    if taken:
+        err.print(f"using the workspace's promoted model(s): {', '.join(taken)} (see {ws.models_dir})",
+                  highlight=False, soft_wrap=True)
+    return options
+
+
 def print_prelabels(summary: PrelabelSummary) -> None:
     """A table of what a pre-labelling run wrote."""
     table = Table(title="Pre-labels", show_header=False)
@@ -54,8 +63,10 @@ def print_prelabels(summary: PrelabelSummary) -> None:
 def prelabel(
     workspace: WorkspaceOption = Path("workspace"),
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
-    model: Annotated[Path | None, typer.Option(help="CRF model file (default: the packaged one).")] = None,
-    event_model: Annotated[Path | None, typer.Option(help="Event model (.json with its .npz; default: packaged).")]
+    model: Annotated[Path | None, typer.Option(help="CRF model file (default: the workspace's promoted one, "
+                                                    "else the packaged one).")] = None,
+    event_model: Annotated[Path | None, typer.Option(help="Event model (.json with its .npz; default: the "
+                                                          "workspace's promoted one, else the packaged one).")]
     = None,
     lexicon: Annotated[Path | None, typer.Option(help="Tag events with this trigger lexicon TOML instead of the "
                                                       "event model.")] = None,
@@ -75,7 +86,8 @@ def prelabel(
         raise fail(f"[red]--engine {engine!r}[/red]: use {' or '.join(ENGINES)}", 2)
     if not ws.root.is_dir():
         raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
-    factory = prelabeller_factory(schema, TaggerOptions(model, lexicon, event_model), gazetteer)
+    factory = prelabeller_factory(schema, workspace_tagger_options(ws, TaggerOptions(model, lexicon, event_model)),
+                                  gazetteer)
     run_prelabel_pass(ws, factory, EngineOptions(workers=workers, batch_size=batch_size, address=address), engine)
 
 

@@ -108,6 +108,11 @@ class Setting:
     rule_cutoff: float | None = None
 
 
+#: The setting `builder train-events` chose on the corpus's dev split for id_news.events.v2
+#: (EVENT_MODEL_CARD.md). Tuning takes minutes, so a retraining from the workspace reuses it.
+SHIPPED_SETTING = Setting(c=32.0, threshold=0.2, lexicon_copies=3, rule_cutoff=0.7)
+
+
 def lexicon_rules(lexicon: EventLexicon, sentences: Sequence[EventSentence], cutoff: float | None,
                   prior_weight: float) -> tuple[Rule, ...]:
     """Lexicon entries (one per type) whose precision on `sentences` reaches `cutoff`: a match is right when
@@ -143,7 +148,7 @@ def lexicon_examples(vocabulary: Vocabulary, copies: int) -> tuple[list[list[str
 
 
 def fit_classifier(vocabulary: Vocabulary, train: Sequence[EventSentence], setting: Setting,
-                   options: EventTrainOptions) -> EventModel:
+                   options: EventTrainOptions, name: str = MODEL_NAME) -> EventModel:
     """The trigger classifier: multinomial logistic regression over the candidates of `train`."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -163,9 +168,16 @@ def fit_classifier(vocabulary: Vocabulary, train: Sequence[EventSentence], setti
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     names = tuple(str(n) for n in vectorizer.get_feature_names_out())
     keep = np.abs(coef).max(axis=1) > 1e-4
-    data = ModelData(MODEL_NAME, classes, tuple(n for n, k in zip(names, keep, strict=True) if k), vocabulary.stems,
+    data = ModelData(name, classes, tuple(n for n, k in zip(names, keep, strict=True) if k), vocabulary.stems,
                      vocabulary.seen_forms, vocabulary.lexicon_types, vocabulary.phrases, setting.threshold)
     return EventModel(data, coef[keep], intercept)
+
+
+def final_fit(sentences: Sequence[EventSentence], lexicon: EventLexicon, setting: Setting,
+              options: EventTrainOptions, name: str = MODEL_NAME) -> EventModel:
+    """The model that ships: the classifier of a tuned setting on all of `sentences`, with its lexicon rules."""
+    model = fit_classifier(build_vocabulary(sentences, lexicon), sentences, setting, options, name)
+    return model.with_rules(lexicon_rules(lexicon, sentences, setting.rule_cutoff, options.rule_prior_weight))
 
 
 # --- scoring --------------------------------------------------------------------------
@@ -369,9 +381,7 @@ def train_events(corpus: Sequence[EventSentence], lexicon: EventLexicon, out_dir
                   "classifier": classifier_predictor(fit_classifier(vocabulary, train, setting, options).with_rules(
                       lexicon_rules(lexicon, train, setting.rule_cutoff, options.rule_prior_weight)))}
         compared = comparison(models, {"dev": dev, "test": test})
-    final_model = fit_classifier(build_vocabulary([*train, *dev], lexicon), [*train, *dev], setting, options)
-    final_model = final_model.with_rules(lexicon_rules(lexicon, [*train, *dev], setting.rule_cutoff,
-                                                       options.rule_prior_weight))
+    final_model = final_fit([*train, *dev], lexicon, setting, options)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{final_model.name}.json"
     final_model.save(path)

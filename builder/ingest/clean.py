@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from builder.core.records import RemovedLine
 from builder.ingest.dates import DateMatch, find_date, with_zone
-from builder.ingest.metadata import Hints, read_metadata, read_text_header
+from builder.ingest.metadata import (
+    Hints,
+    read_metadata,
+    read_text_header,
+    visible_lines,
+)
 from builder.ingest.outlets import Outlet, rules_for
 
 #: Name of the boilerplate rule set; it goes into every workspace manifest.
-RULES_VERSION = "clean.rules.v2"
+RULES_VERSION = "clean.rules.v3"
 
 # Spaces that are not U+0020 (the seed page has U+00A0) and invisible characters.
 # U+200D (zero-width joiner) is kept: it is part of emoji sequences.
@@ -72,7 +78,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("copyright", r"(©|copyright\b).*"),
     _rule(
         "caption",
-        r"(foto|photo|ilustrasi)\s*:.*|.*\((foto|photo|ilustrasi|dok\.?|dokumentasi|sumber foto)\s*[:/].*\)",
+        r"(foto|photo|ilustrasi)\s*:.*|.*\((foto|photo|ilustrasi|dok\.?|dokumentasi|sumber foto)\s*[:/].*\)"
+        # a photo agency's credit in brackets closing the line: "... [ANTARA FOTO/Abriawan Abhe].", "[TEMPO/ X]"
+        r"|.*\[(antara foto|antara|tempo|foto|dok\.?|reuters|afp|ap photo|getty images)\s*(/[^\]]*)?\]\W*",
         max_length=400,
     ),
     _rule("closing_byline", r"\((?=[^)]*[A-Za-z])[\w .,'/&-]{1,60}\)"),
@@ -488,6 +496,42 @@ def restore_missing(text: str, lines: tuple[str, ...], headline_at: int | None,
     return "\n".join(out), restored
 
 
+def cut_after_credits(text: str, lines: tuple[str, ...], credits_at: int | None) -> tuple[str, list[str]]:
+    """Drop the extracted lines that the page shows only below the article's credits box (pop-ups,
+    glossaries, other stories): the credits close the article. Returns the text and the lines dropped."""
+    if credits_at is None:
+        return text, []
+    first: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        first.setdefault(line, index)
+    kept, dropped = [], []
+    for line in text.split("\n"):
+        position = first.get(normalise_line(line))
+        (dropped if position is not None and position > credits_at else kept).append(line)
+    return "\n".join(kept), [line for line in dropped if line.strip()]
+
+
+def drop_captions(text: str, captions: tuple[str, ...], lines: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Drop the extracted lines that are the page's photo captions; returns the text and the lines dropped.
+    A caption that the page also prints as a paragraph (a lead repeated under the photo) is dropped only
+    as many times as it is a caption: the paragraph stays."""
+    if not captions:
+        return text, []
+    as_caption = Counter(captions)
+    on_page = Counter(line for line in lines if line in as_caption)
+    in_text = Counter(normalise_line(line) for line in text.split("\n"))
+    to_drop = {c: max(0, in_text[c] - max(0, on_page[c] - n)) for c, n in as_caption.items()}
+    kept, dropped = [], []
+    for line in text.split("\n"):
+        key = normalise_line(line)
+        if to_drop.get(key, 0) > 0:
+            to_drop[key] -= 1
+            dropped.append(line)
+        else:
+            kept.append(line)
+    return "\n".join(kept), dropped
+
+
 def _extract(html: str, recall: bool) -> tuple[str, str, object]:
     import trafilatura
 
@@ -502,6 +546,40 @@ def _extract(html: str, recall: bool) -> tuple[str, str, object]:
     if document is None:
         return "", "", None
     return document.text or "", document.title or "", document
+
+
+#: The second extractor, tried only when trafilatura's text fails the self-check: "readability"
+#: (readability-lxml, Mozilla Readability's scoring of content blocks) or "justext" (jusText's
+#: paragraph classifier with its Indonesian stop-word list); "" turns it off.
+SECOND_EXTRACTOR = "readability"
+
+
+def _second_extractor(html: str, name: str) -> str:
+    """The article's text by the second extractor, one line per block; "" when it finds none."""
+    if name == "justext":
+        import justext
+
+        paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist("Indonesian"), encoding="utf-8")
+        return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+    if name == "readability":
+        from lxml import html as lxml_html
+        from readability import Document
+
+        summary = Document(html).summary(html_partial=True)
+        return "\n".join(visible_lines(lxml_html.fromstring(summary))) if summary.strip() else ""
+    raise ValueError(f"unknown second extractor {name!r} (readability, justext or empty)")
+
+
+def _try_second_extractor(html: str, title: str, audit: list[RemovedLine]) -> tuple[str, float]:
+    """The second extractor's text and its quality, the attempt recorded in the audit."""
+    try:
+        text = _second_extractor(html, SECOND_EXTRACTOR)
+    except Exception as error:  # noqa: BLE001 - a failing fallback must not lose the article
+        audit.append(RemovedLine(0, f"{type(error).__name__}: {error}"[:200], f"extract:{SECOND_EXTRACTOR}_failed"))
+        return "", -1.0
+    quality = text_quality(text, title) if text.strip() else -1.0
+    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:{SECOND_EXTRACTOR}_tried"))
+    return text, quality
 
 
 def clean_html(html: str) -> HtmlPage | None:
@@ -524,20 +602,34 @@ def clean_html(html: str) -> HtmlPage | None:
     meta = read_metadata(html, hints)
     audit = list(meta.audit)
     quality = text_quality(text, meta.title) if text.strip() else -1.0
-    choice = "precision"
-    if quality < QUALITY_FLOOR or (len(text) < SHORT_TEXT and looks_cut_off(text, meta.lines, meta.headline_at)):
+    choice = "trafilatura_precision"
+
+    def fails(candidate: str, score: float) -> bool:  # the self-check
+        return score < QUALITY_FLOOR or (len(candidate) < SHORT_TEXT
+                                         and looks_cut_off(candidate, meta.lines, meta.headline_at))
+
+    if fails(text, quality):
         recall_text, _, recall_document = _extract(html, recall=True)
         recall_quality = text_quality(recall_text, meta.title) if recall_text.strip() else -1.0
         if recall_quality > quality + 0.05:
-            text, quality, choice = recall_text, recall_quality, "recall"
+            text, quality, choice = recall_text, recall_quality, "trafilatura_recall"
             document = document or recall_document
-    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:trafilatura_{choice}"))
+        if SECOND_EXTRACTOR and fails(text, quality):
+            # trafilatura's texts still fail: the second extractor's text is kept if it passes and scores higher.
+            other, other_quality = _try_second_extractor(html, meta.title, audit)
+            if other_quality > quality + 0.05 and not fails(other, other_quality):
+                text, quality, choice = other, other_quality, SECOND_EXTRACTOR
+    audit.append(RemovedLine(0, f"quality {quality:.2f}", f"extract:{choice}"))
     if text.strip() and looks_cut_off(text, meta.lines, meta.headline_at):
         text, added = continue_cut_off(text, meta.lines, meta.headline_at, set(meta.captions))
         audit.extend(RemovedLine(0, line, "extract:continued_from_page") for line in added)
     if not text.strip():
         return None
+    text, after_credits = cut_after_credits(text, meta.lines, meta.credits_at)
+    audit.extend(RemovedLine(0, line, "extract:after_credits") for line in after_credits)
     captions = tuple(c for c in (normalise_line(x) for x in meta.captions) if c)
+    text, in_text = drop_captions(text, captions, meta.lines)
+    audit.extend(RemovedLine(0, line, "extract:caption") for line in in_text)
     text, restored = restore_missing(text, meta.lines, meta.headline_at, set(captions))
     audit.extend(RemovedLine(0, line, "extract:restored_from_page") for line in restored)
     page = clean_page(text, title=meta.title, extra=outlet_line_rules(meta.outlet),

@@ -31,7 +31,7 @@ _UPDATED = re.compile(r"^\s*(?:diperbarui|diupdate|update[d]?|terakhir diperbaru
 _EDITOR = re.compile(r"\b(?:editor|penyunting|redaktur|editing)\s*:\s*(?P<name>[^|·•:]+?)\s*(?:[|·•].*)?$",
                      re.IGNORECASE)
 _NOT_A_NAME = re.compile(
-    r"https?:|www\.|\.(?:com|co\.id|id|net|org)\b|@|\d|\b(?:web ?design\w*|developer|admin|webmaster|seo|team"
+    r"https?:|www\.|\.(?:com|co\.id|co|id|net|org)\b|@|\d|\b(?:web ?design\w*|developer|admin|webmaster|seo|team"
     r"|redaksi|desk|media group|cyber media|network|official"
     # section names, which sit where a byline would ("News Nasional", "Ekonomi Bisnis")
     r"|news|berita|nasional|regional|internasional|megapolitan|daerah|ekonomi|bisnis|finansial|olahraga|sport"
@@ -61,6 +61,7 @@ class PageMeta:
     captions: tuple[str, ...] = ()  # the text of its <figcaption>s
     header_lines: tuple[str, ...] = ()  # the visible lines the byline and dateline were read from
     headline_at: int | None = None  # where the headline is among them
+    credits_at: int | None = None  # where a credits box that closes the article is among them
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,7 @@ class _Found:
     published_from: str = ""
     rejected: list[RemovedLine] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # header lines read (byline, dateline)
+    credits_at: int | None = None  # where a credits box was read, among the lines scanned
 
 
 def _try_author(found: _Found, raw: str, how: str, outlet: Outlet | None, site_name: str,
@@ -244,7 +246,8 @@ def _scan_header(lines: list[str], start: int, rules: tuple[Outlet, ...], found:
     for i, line in enumerate(window):
         if len(line) > 200:
             continue
-        if not found.published and not _UPDATED.match(line):
+        # A date inside a sentence of the text ("... kata dia, Jumat, 7 Februari 2020.") is an event's date.
+        if not found.published and not _UPDATED.match(line) and not _is_sentence(line):
             iso, has_clock = _shown_time(line, rules)
             if iso and has_clock:
                 found.published, found.published_from, date_at = iso, "visible_dateline", i
@@ -269,6 +272,14 @@ def _scan_header(lines: list[str], start: int, rules: tuple[Outlet, ...], found:
                 found.lines.append(window[date_at - 1])
     if not found.published and date_only:
         found.published, found.published_from = date_only, "visible_date"
+
+
+def _is_sentence(line: str) -> bool:
+    return len(line.split()) >= SENTENCE_WORDS and line.endswith((".", '"', "”", "!", "?"))
+
+
+#: A line of at least this many words that ends like a sentence is body text, not a dateline.
+SENTENCE_WORDS = 12
 
 
 def _byline_in(found: _Found, line: str, rules: tuple[Outlet, ...], outlet: Outlet | None, site_name: str,
@@ -301,6 +312,27 @@ def _find_anchor(tree: lxml_html.HtmlElement, title_hint: str) -> lxml_html.Html
     return best
 
 
+#: A caption beside an image is short: a longer text next to a picture is a paragraph.
+MAX_CAPTION = 400
+_PICTURE = ("figure", "img", "picture")
+
+
+def image_captions(tree: lxml_html.HtmlElement) -> tuple[str, ...]:
+    """Captions that are not <figcaption>s: a box holding exactly a picture and one short text block
+    (photo sliders: <div><figure><img></figure><div><p>caption</p></div></div>)."""
+    found = []
+    for box in tree.xpath("//*[count(*) = 2][figure or img or picture]"):
+        if _squash(box.text or ""):
+            continue
+        texts = [child for child in box if child.tag not in _PICTURE]
+        if len(texts) != 1 or texts[0].xpath(".//img") or _squash(texts[0].tail or ""):
+            continue
+        caption = _squash(texts[0].text_content())
+        if caption and len(caption) <= MAX_CAPTION and not _squash(box[0].tail or ""):
+            found.append(caption)
+    return tuple(found)
+
+
 def read_metadata(html: str, hints: Hints) -> PageMeta:
     """Title, author and time of an HTML page: visible first, then <meta>/JSON-LD/trafilatura."""
     tree = lxml_html.fromstring(html)
@@ -311,13 +343,15 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
     meta_titles = _meta(tree, "og:title", "twitter:title") + [_squash(t) for t in tree.xpath("//title/text()")]
     raw_title = next(iter(meta_titles), "") or hints.title
     outlet = find_outlet_rules(url, site_name, raw_title)
+    for other in meta_titles[1:]:  # og:title may lack the site's name that <title> carries
+        outlet = outlet or find_outlet_rules(title=other)
     rules = rules_for(outlet)
     audit: list[RemovedLine] = []
 
     meta_title = strip_site_name(raw_title, rules, site_name) if raw_title else ""
     anchor = _find_anchor(tree, meta_title or hints.title)
     headline = _squash(anchor.text_content()) if anchor is not None else ""
-    captions = tuple(c for f in tree.xpath("//figcaption") if (c := _squash(f.text_content())))
+    captions = tuple(c for f in tree.xpath("//figcaption") if (c := _squash(f.text_content()))) + image_captions(tree)
     lines = visible_lines(tree, anchor)  # changes the tree: what is read from text is read above
     start = next((i for i, line in enumerate(lines) if line.startswith(_ANCHOR)), None)
     if start is not None:
@@ -326,7 +360,13 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
     # Title: the headline shown (h1), else the <title> without the site's name.
     if anchor is not None:
         title = headline
-        audit.append(RemovedLine(0, title, "meta:title=visible_h1"))
+        how = "visible_h1"
+        # An all-capitals headline is the site's styling: the <title>/og:title spelling of the same words wins.
+        cased = next((t for t in (strip_site_name(m, rules, site_name) for m in meta_titles)
+                      if t.casefold() == headline.casefold() and not t.isupper()), "")
+        if headline.isupper() and cased:
+            title, how = cased, "visible_h1_cased_as_meta_title"
+        audit.append(RemovedLine(0, title, f"meta:title={how}"))
     else:
         title = meta_title or strip_site_name(hints.title, rules, site_name)
         audit.append(RemovedLine(0, title, "meta:title=meta_title"))
@@ -345,6 +385,12 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
                 _byline_in(found, line, rules, outlet, site_name, editors, "visible_credit")
                 if found.author:
                     break
+    # A credits box: a label on its own line, the names on the lines below ("Penulis" / "A B" / "C D").
+    if not found.author:
+        after = lines[start + 1 :] if start is not None else lines
+        _credit_block(found, after, rules, outlet, site_name, editors)
+        if found.credits_at is not None:
+            found.credits_at += len(lines) - len(after)
     # Meta tags and JSON-LD, then trafilatura: the fallback.
     if not found.author:
         candidates = [("meta_author", a) for a in _meta(tree, "author", "article:author", "dable:author")]
@@ -360,10 +406,37 @@ def read_metadata(html: str, hints: Hints) -> PageMeta:
     published = _choose_time(found, tree, ld, hints, rules[0].zone, audit)
     return PageMeta(title=title, author=found.author, published_at=published, outlet=outlet, audit=tuple(audit),
                     lines=tuple(lines), captions=captions, headline_at=start,
-                    header_lines=tuple(found.lines))
+                    header_lines=tuple(found.lines), credits_at=found.credits_at)
 
 
-_LABELLED = re.compile(r"\b(?:penulis|reporter|pewarta|kontributor|laporan wartawan|rep)\b\s*:", re.IGNORECASE)
+#: At most this many names are read from a credits box under one label.
+CREDIT_NAMES = 4
+# The next role of a credits box, which ends the names under a label.
+_CREDIT_ROLE = re.compile(
+    r"(?:penyumbang bahan|pimpinan proyek|penanggung jawab|editor|penyunting|redaktur|multimedia|video|foto"
+    r"|fotografer|infografis|desain|grafis|ilustrasi|periset|riset|produser|podcast|kontributor|penulis"
+    r"|reporter|pewarta|data|programmer|pengembang)\b", re.IGNORECASE)
+
+
+def _credit_block(found: _Found, lines: list[str], rules: tuple[Outlet, ...], outlet: Outlet | None,
+                  site_name: str, editors: set[str]) -> None:
+    labels = {label for o in rules for label in o.author_label}
+    for i, line in enumerate(lines):
+        if line.lower().rstrip(" :") not in labels:
+            continue
+        names = []
+        for below in lines[i + 1 : i + 1 + CREDIT_NAMES]:
+            if not _looks_like_person(below) or _CREDIT_ROLE.match(below):
+                break
+            names.append(clean_name(below, outlet))
+        if names and _try_author(found, ", ".join(names), "visible_credit_block", outlet, site_name, editors):
+            found.lines.extend(lines[i : i + 1 + len(names)])
+            found.credits_at = i
+            return
+
+
+_LABELLED = re.compile(r"\b(?:penulis|reporter|pewarta|kontributor|laporan wartawan|rep|teks|naskah)\b\s*:",
+                       re.IGNORECASE)
 
 
 def _title_line(lines: list[str], title: str) -> int | None:
@@ -419,6 +492,11 @@ def _choose_time(found: _Found, tree: lxml_html.HtmlElement, ld: list[dict[str, 
         audit.append(RemovedLine(0, shown, f"meta:published_at={found.published_from}"))
         return shown
     for how, iso in parsed:
+        if how == "trafilatura_date":
+            # trafilatura's extensive search takes any date of the text when the markup has none
+            # (an event's date, "15 Mei 1998"): not a publication time the page shows.
+            audit.append(RemovedLine(0, iso, f"meta:rejected_published_at={how}:guessed_from_text"))
+            continue
         audit.append(RemovedLine(0, iso, f"meta:published_at={how}"))
         return iso
     return ""

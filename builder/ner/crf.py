@@ -11,7 +11,7 @@ import pycrfsuite
 
 from builder.ner.conll import to_iob2
 from builder.ner.fastcrf import CompiledCrf
-from builder.ner.features import EntityLexicon, sentence_features
+from builder.ner.features import EntityLexicon, lexicon_model_name, sentence_features
 
 MODEL_NAME = "id_news.ner.crf.v1"
 MODEL_FILE = f"{MODEL_NAME}.crfsuite"
@@ -36,12 +36,16 @@ def lexicon_path(model_path: Path) -> Path:
 
 
 class CrfNerModel:
-    """A loaded CRF NER model and its lexicon; open it once and tag many sentences."""
+    """A loaded CRF NER model and its lexicon; open it once and tag many sentences.
 
-    name = MODEL_NAME
+    Its `name` (e.g. `id_news.ner.crf.v1`, or `id_news.ner.crf.v1+ws3` for a model trained from a
+    workspace) is the one its lexicon's header names: the trainer writes it there.
+    """
 
-    def __init__(self, path: Path, tagger: pycrfsuite.Tagger, lexicon: EntityLexicon) -> None:
+    def __init__(self, path: Path, tagger: pycrfsuite.Tagger, lexicon: EntityLexicon,
+                 name: str = MODEL_NAME) -> None:
         self.path = path
+        self.name = name
         self.lexicon = lexicon
         self._tagger = tagger
         self._compiled = CompiledCrf(path, lexicon)
@@ -63,7 +67,8 @@ class CrfNerModel:
             raise ValueError(
                 f"{path} is not a CRFsuite model ({error}); retrain it with `builder train-ner`"
             ) from error
-        return cls(path, tagger, EntityLexicon.load(lexicon_path(path)))
+        lexicon = lexicon_path(path)
+        return cls(path, tagger, EntityLexicon.load(lexicon), lexicon_model_name(lexicon) or MODEL_NAME)
 
     def __reduce__(self) -> tuple[object, tuple[Path]]:
         # The crfsuite tagger cannot be pickled; workers (Ray, multiprocessing) reopen the file.

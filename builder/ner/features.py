@@ -14,6 +14,7 @@ from pathlib import Path
 
 from builder.workspace.parts import atomic_write
 
+LEXICON_HEADER = " lexicon: entity strings and word labels from its training data"
 _PUNCT = re.compile(r"^\W+$")
 _TRAILING_TITLE = re.compile(r"^[A-Z][a-z]*\.$")  # "Dr.", "H.", "Jl."
 
@@ -200,11 +201,20 @@ class EntityLexicon:
         return cls(entities, words)
 
     def dump(self, path: Path, model_name: str) -> None:
-        """Write the lexicon as sorted TSV lines (E = entity string, W = word)."""
-        lines = [f"# {model_name} lexicon: entity strings and word labels from its training data"]
+        """Write the lexicon as sorted TSV lines (E = entity string, W = word), under a header naming its model."""
+        lines = [f"# {model_name}{LEXICON_HEADER}"]
         lines += [f"E\t{v}\t{k}" for k, v in sorted(self.entities.items())]
         lines += [f"W\t{v}\t{k}" for k, v in sorted(self.words.items())]
         atomic_write(path, "\n".join(lines) + "\n")
+
+
+def lexicon_model_name(path: Path) -> str | None:
+    """The model name in a lexicon's header line (`# <name> lexicon: ...`), or None if it has none."""
+    with Path(path).open(encoding="utf-8") as handle:
+        first = handle.readline().rstrip("\n")
+    if first.startswith("# ") and first.endswith(LEXICON_HEADER):
+        return first[2 : -len(LEXICON_HEADER)] or None
+    return None
 
 
 def _entities(tags: Sequence[str]) -> list[tuple[int, int, str]]:

@@ -154,10 +154,26 @@ def is_dev(tokens: Sequence[str], *, seed: int, dev_fraction: float) -> bool:
     return stable_fraction(tokens, str(seed)) < dev_fraction
 
 
+def split_examples(
+    examples: Sequence[Example], *, seed: int, dev_fraction: float
+) -> tuple[list[Example], list[Example]]:
+    """The stable train/dev split of the deduplicated public sentences (by a hash of their text)."""
+    dev_flags = [is_dev(e.sentence.tokens, seed=seed, dev_fraction=dev_fraction) for e in examples]
+    train = [e for e, flag in zip(examples, dev_flags, strict=True) if not flag]
+    dev = [e for e, flag in zip(examples, dev_flags, strict=True) if flag]
+    if not train or not dev:
+        raise ValueError(
+            f"split gave {len(train)} train and {len(dev)} dev sentences; "
+            "give more data or another dev_fraction"
+        )
+    return train, dev
+
+
 def train_crf(
-    train: Sequence[TaggedSentence], path: Path, params: CrfParams, *, seed: int = 0
+    train: Sequence[TaggedSentence], path: Path, params: CrfParams, *, seed: int = 0, name: str = MODEL_NAME
 ) -> None:
-    """Fit a CRF with L-BFGS; write it and its lexicon beside each other (via temporary files).
+    """Fit a CRF with L-BFGS; write it and its lexicon (whose header carries the model's `name`)
+    beside each other (via temporary files).
 
     Each training sentence gets lexicon features from a lexicon built without its own
     fold, so the model learns how far to trust the lexicon on names it has not seen.
@@ -184,7 +200,7 @@ def train_crf(
     )
     with atomic_path(path) as tmp:
         trainer.train(str(tmp))
-        EntityLexicon.from_sentences((s.tokens, s.tags) for s in train).dump(lexicon_path(path), MODEL_NAME)
+        EntityLexicon.from_sentences((s.tokens, s.tags) for s in train).dump(lexicon_path(path), name)
 
 
 def evaluate(model: CrfNerModel, examples: Sequence[Example]) -> tuple[dict[str, object], float]:
@@ -236,14 +252,7 @@ def train_ner(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     examples, dropped = deduplicate(load_corpora(Path(data_dir), corpora))
-    dev_flags = [is_dev(e.sentence.tokens, seed=seed, dev_fraction=dev_fraction) for e in examples]
-    train = [e for e, flag in zip(examples, dev_flags, strict=True) if not flag]
-    dev = [e for e, flag in zip(examples, dev_flags, strict=True) if flag]
-    if not train or not dev:
-        raise ValueError(
-            f"split gave {len(train)} train and {len(dev)} dev sentences; "
-            "give more data or another dev_fraction"
-        )
+    train, dev = split_examples(examples, seed=seed, dev_fraction=dev_fraction)
     model_path = out_dir / MODEL_FILE
     started = time.perf_counter()
     train_crf([e.sentence for e in train], model_path, params, seed=seed)

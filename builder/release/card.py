@@ -1,21 +1,26 @@
 """The dataset card: huggingface_hub's DatasetCard, its metadata a DatasetCardData, its text from the schema.
 
-The card is checked before it is written: huggingface_hub parses it back, `datasets` reads its
-configs and features back, and every metadata value that has a known list is in it.
+The card is checked before it is written: huggingface_hub parses it back, its configs and features
+are what `datasets` will read, and every metadata value that has a known list is in it (tests read
+it back with `datasets` itself).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.core.schema import Schema
+from builder.release.features import Features, type_name
 from builder.release.options import GOLD, SILVER, SPLITS, ReleaseError, ReleaseOptions
+
+if TYPE_CHECKING:
+    from huggingface_hub import DatasetCardData
 
 TOOL = "news-dataset-builder"
 EXAMPLE_ITEMS = 12  # list items shown per column in the card's example row
@@ -37,7 +42,7 @@ class CardContext:
 
     options: ReleaseOptions
     schema: Schema
-    features: Any  # datasets.Features
+    features: Features
     split_info: Mapping[str, Mapping[str, int]]  # split → num_examples, num_bytes
     counts: Mapping[str, Any]
     previous: str | None
@@ -61,34 +66,29 @@ def size_category(rows: int) -> str:
     return next((name for limit, name in _SIZES if rows < limit), "1B<n<10B")
 
 
-def card_data(context: CardContext):  # type: ignore[no-untyped-def]
-    """The card's YAML metadata as a huggingface_hub DatasetCardData."""
-    from datasets import DatasetInfo, SplitDict, SplitInfo
-    from datasets.info import DatasetInfosDict
-    from datasets.utils.metadata import MetadataConfigs
+def card_data(context: CardContext) -> DatasetCardData:
+    """The card's YAML metadata as a huggingface_hub DatasetCardData, with the `configs` and
+    `dataset_info` entries `datasets` reads (in the form `datasets.info.DatasetInfosDict` writes)."""
     from huggingface_hub import DatasetCardData
 
     options, status = context.options, context.counts["status"]
     creators = (["expert-generated"] if status.get(GOLD) else []) + (["machine-generated"] if status.get(SILVER) else [])
     extra = {"license_name": options.license_name} if options.license == "other" else {}
-    data = DatasetCardData(
+    size = sum(v["num_bytes"] for v in context.split_info.values())
+    return DatasetCardData(
         pretty_name=options.pretty_name or options.name, language=["id"], license=options.license,
         annotations_creators=creators, language_creators=["found"], multilinguality=["monolingual"],
         size_categories=[size_category(sum(status.values()))], source_datasets=["original"],
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition", "multi-label-classification"],
         tags=["news", "indonesian", "named-entity-recognition", "event-detection"], **extra,
+        configs=[{"config_name": "default", "data_files": [{"split": s, "path": f"data/{s}-*.parquet"}
+                                                            for s in context.split_info]}],
+        dataset_info={"features": context.features.yaml_list(),
+                      "splits": [{"name": s, "num_bytes": v["num_bytes"], "num_examples": v["num_examples"]}
+                                 for s, v in context.split_info.items()],
+                      "download_size": size, "dataset_size": size},
     )
-    info = DatasetInfo(features=context.features)
-    info.splits = SplitDict()
-    for split, values in context.split_info.items():
-        info.splits.add(SplitInfo(name=split, num_bytes=values["num_bytes"], num_examples=values["num_examples"]))
-    info.download_size = sum(v["num_bytes"] for v in context.split_info.values())
-    info.dataset_size = info.download_size
-    MetadataConfigs({"default": {"data_files": [{"split": s, "path": f"data/{s}-*.parquet"}
-                                                for s in context.split_info]}}).to_dataset_card_data(data)
-    DatasetInfosDict({"default": info}).to_dataset_card_data(data)
-    return data
 
 
 def _clip(value: Any) -> Any:
@@ -191,20 +191,8 @@ _COLUMN_NOTES = {
 }
 
 
-def _type_name(feature: Any) -> str:
-    """A feature's type as a reader of the card knows it: string, list of ClassLabel, list of {…}, ..."""
-    if isinstance(feature, list):
-        return f"list of {_type_name(feature[0])}"
-    if isinstance(feature, dict):
-        return "{" + ", ".join(f"{k}: {_type_name(v)}" for k, v in feature.items()) + "}"
-    inner = getattr(feature, "feature", None)
-    if inner is not None:
-        return f"list of {_type_name(inner)}"
-    return getattr(feature, "dtype", None) if type(feature).__name__ == "Value" else type(feature).__name__
-
-
-def _columns(features: Any) -> list[tuple[str, str, str]]:
-    return [(f"`{name}`", _type_name(feature), _COLUMN_NOTES.get(name, "")) for name, feature in features.items()]
+def _columns(features: Features) -> list[tuple[str, str, str]]:
+    return [(f"`{name}`", type_name(feature), _COLUMN_NOTES.get(name, "")) for name, feature in features.items()]
 
 
 def _quality_text(quality: Mapping[str, Any]) -> str:
@@ -248,23 +236,33 @@ def _agreement_text(agreement: Mapping[str, Any]) -> str:
             + markdown_table(("label", "agreement", "measure"), rows))
 
 
+def _known_languages() -> set[str]:
+    """The language codes the Hub knows (the list `datasets` ships), read without importing `datasets`."""
+    spec = importlib.util.find_spec("datasets")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        path = Path(folder) / "utils" / "resources" / "languages.json"
+        if path.is_file():
+            return set(json.loads(path.read_text("utf-8")))
+    raise ReleaseError("the Hub's language list (datasets/utils/resources/languages.json) is missing; "
+                       "reinstall the `datasets` package")
+
+
 def check_card(text: str, context: CardContext) -> None:
-    """Parse the card back with huggingface_hub and datasets, and check the values that have known lists."""
-    from datasets.info import DatasetInfosDict
-    from datasets.utils.metadata import MetadataConfigs
+    """Parse the card back with huggingface_hub and check what `datasets` and the Hub will read from it."""
     from huggingface_hub import DatasetCard
 
     card = DatasetCard(text, ignore_metadata_errors=False)
-    infos = DatasetInfosDict.from_dataset_card_data(card.data)
-    configs = MetadataConfigs.from_dataset_card_data(card.data)
+    info, configs = card.data.dataset_info or {}, card.data.configs or []
     problems = []
-    if infos["default"].features != context.features:
+    if info.get("features") != context.features.yaml_list():
         problems.append("its features differ from the Parquet files'")
-    if {s["split"] for s in configs["default"]["data_files"]} != set(context.split_info):
+    if [c.get("config_name") for c in configs] != ["default"] or \
+            {s["split"] for s in configs[0].get("data_files", [])} != set(context.split_info):
         problems.append("its configs do not list the splits written")
     if card.data.size_categories[0] != size_category(sum(v["num_examples"] for v in context.split_info.values())):
         problems.append(f"size category {card.data.size_categories}")
-    known = json.loads(resources.files("datasets.utils.resources").joinpath("languages.json").read_text("utf-8"))
+    known = _known_languages()
     if any(language not in known for language in card.data.language):
         problems.append(f"language {card.data.language} is not a known language code")
     if set(context.split_info) - set(SPLITS):

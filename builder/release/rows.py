@@ -17,27 +17,27 @@ from builder.core.records import short_hash
 from builder.core.schema import Schema
 from builder.release.buckets import Bucket
 from builder.release.columns import class_indices, iob2_tags, labels_of, token_texts
+from builder.release.features import ClassLabel, Features, List, Value
 from builder.release.options import GOLD, SILVER, ReleaseError
 from builder.workspace.tables import SPAN_FIELDS
 
 
-def release_features(schema: Schema):  # type: ignore[no-untyped-def]
-    """The declared `datasets.Features` of every release of this schema."""
-    from datasets import ClassLabel, Features, Sequence, Value
-
+def release_features(schema: Schema) -> Features:
+    """The declared Hugging Face features of every release of this schema."""
     kinds = {"start": "int32", "end": "int32", "score": "float64"}
-    span = {name: Value(kinds.get(name, "string")) for name in SPAN_FIELDS}
+    span = List({name: Value(kinds.get(name, "string")) for name in SPAN_FIELDS})
+    text = Value("string")
     return Features({
-        "id": Value("string"), "article_id": Value("string"), "sentence_index": Value("int32"),
-        "text": Value("string"), "tokens": Sequence(Value("string")),
-        "ner_tags": Sequence(ClassLabel(names=list(schema.ner_tags))),
-        "entities": [span],
-        "event_types": Sequence(ClassLabel(names=list(schema.event_labels))),
-        "triggers": [span],
-        "status": Value("string"), "annotator_count": Value("int32"),
-        "annotators": Value("string"), "agreement": Value("float32"),
-        "prelabeller": Value("string"),
-        "title": Value("string"), "source": Value("string"), "url": Value("string"), "published_at": Value("string"),
+        "id": text, "article_id": text, "sentence_index": Value("int32"),
+        "text": text, "tokens": List(text),
+        "ner_tags": List(ClassLabel(tuple(schema.ner_tags))),
+        "entities": span,
+        "event_types": List(ClassLabel(tuple(schema.event_labels))),
+        "triggers": span,
+        "status": text, "annotator_count": Value("int32"),
+        "annotators": text, "agreement": Value("float32"),
+        "prelabeller": text,
+        "title": text, "source": text, "url": text, "published_at": text,
     })
 
 

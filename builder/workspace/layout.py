@@ -7,6 +7,7 @@
   prelabels/<hash>/               one folder per pre-labeller (prelabeller.json + PRELABEL_SCHEMA parts)
   labelstudio/                    project.json, server.json, server/ (embedded server data),
                                   snapshots/ (raw exports), annotations.parquet, final.parquet
+  models/<name>/<version>/        models trained from the workspace; models/promoted.json (builder/workspace/models.py)
   runs/<name>.json                run reports
   .lock                           the writer lock (who holds it: pid, command, start time)
 ```
@@ -35,7 +36,7 @@ from builder.workspace.parts import (
     open_part,
     parts,
 )
-from builder.workspace.tables import prelabel_from_row, sentence_from_row
+from builder.workspace.tables import prelabel_from_row, sentences_from_table
 
 PRELABELLER_FILE = "prelabeller.json"
 PUSH_REPORT = "push-latest"  # runs/push-latest.json: the latest push to Label Studio
@@ -51,6 +52,7 @@ class Workspace:
         self.prelabels_root = root / "prelabels"
         self.runs_dir = root / "runs"
         self.labelstudio_dir = root / "labelstudio"
+        self.models_dir = root / "models"
 
     # --- one writer at a time, and checks ------------------------------------------------
 
@@ -190,8 +192,7 @@ class Workspace:
     def iter_sentences(self) -> Iterator[Sentence]:
         """Every stored sentence, streamed."""
         for batch in iter_parquet(self.sentences_dir):
-            for row in batch.to_pylist():
-                yield sentence_from_row(row)
+            yield from sentences_from_table(batch)
 
     def count_sentences(self) -> int:
         """Stored sentences, from the Parquet footers."""

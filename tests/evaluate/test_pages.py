@@ -71,6 +71,12 @@ def test_time_must_match_to_the_minute_with_the_offset(published: str, ok: bool)
     assert score_page(_gold(), _article(published_at=published)).time_ok is ok
 
 
+def test_expected_time_null_means_no_time() -> None:
+    # A page that shows no publication time: a cleaner is right only if it reports none.
+    assert score_page(_gold(published=None), _article(published_at="")).time_ok
+    assert not score_page(_gold(published=None), _article(published_at="2019-12-29")).time_ok
+
+
 def test_expected_author_null_means_no_author() -> None:
     assert score_page(_gold(author="Tommy Kurnia"), _article(author="Tommy Kurnia")).author_ok
     assert not score_page(_gold(author=None), _article(author="Liputan6.com")).author_ok
@@ -87,7 +93,7 @@ def test_golden_set_is_well_formed() -> None:
     for page in pages:
         assert len(page.must_contain) == 3 and len(page.must_not_contain) == 3, page.file
         assert page.file.startswith(page.outlet + "/"), page.file
-        assert page.published[10] == "T" and page.published[-6] in "+-", page.file
+        assert page.published is None or (page.published[10] == "T" and page.published[-6] in "+-"), page.file
 
 
 def _two_pages(tmp_path: Path) -> Path:

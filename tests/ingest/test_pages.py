@@ -1,6 +1,6 @@
 """The cleaner on HTML pages: real golden pages (tests/data/pages) and pages built in each outlet's format.
 
-The golden pages are real pages of 11 outlets; the built pages are small hand-made HTML documents that
+The golden pages are real pages of 15 outlets; the built pages are small hand-made HTML documents that
 use the byline and dateline formats of outlets we have no real page of yet (their markup is minimal, so
 they test the rules, not trafilatura)."""
 
@@ -61,7 +61,9 @@ def test_golden_pages_figures() -> None:
     assert total.pages >= 26 and total.lost == 0
     assert total.title == total.pages
     assert total.author >= total.pages - 1
-    assert total.time == total.pages
+    # One miss: a Tempo feature whose template carries another page's article:published_time (2017-02-01)
+    # while it shows no time; nothing on the page itself tells the two apart.
+    assert total.time >= total.pages - 1
     assert total.leaked <= 1
     assert total.kept >= 0.95 * total.body_lines
 
@@ -251,3 +253,61 @@ def test_cut_off_text_is_continued_up_to_the_footer() -> None:
 @pytest.mark.parametrize("html", ["<!-- nothing -->", "<html></html>", "<p></p>", "\x0c"])
 def test_pages_without_text_are_none_not_errors(html: str) -> None:
     assert clean_html(html) is None
+
+
+# --- interactive features, credits boxes, the second extractor -------------------------------------
+
+
+def test_tempo_feature_credits_box_capitals_headline_and_no_time() -> None:
+    """A Tempo interactive feature: an all-capitals <h1>, the writers in a credits box at the end
+    ("Penulis" / "A B" / "C D" / "Editor" ...), no publication time anywhere on the page."""
+    article = _golden("tempo/interaktif-13-tahun-aksi-kamisan.html")
+    reasons = audit(article)
+    assert article.title == "594 Surat Dari Depan Istana"
+    assert "meta:title=visible_h1_cased_as_meta_title" in reasons
+    assert article.author == "Andita Rahma, Rosseno Aji" and "meta:author=visible_credit_block" in reasons
+    # trafilatura's date is a date of the text ("13-15 Mei 1998"), not the page's: no time, and said so.
+    assert article.published_at == ""
+    assert any(r.startswith("meta:rejected_published_at=trafilatura_date") for r in reasons)
+    # The glossary pop-up below the credits box is not the article.
+    assert "muncul 120 kali" not in article.body and "extract:after_credits" in reasons
+    assert "klik di sini" not in article.body
+
+
+def test_a_date_inside_a_sentence_is_not_the_dateline() -> None:
+    html = page("", body=["Kami dipukul di depan gedung itu, kata Kurnia kepada wartawan pada Jumat, 7 Februari 2020.",
+                          *_PARAGRAPHS])
+    assert read(html).published_at == ""
+
+
+def test_credits_box_names_stop_at_the_next_role() -> None:
+    credits = ("<div><h6>Penulis</h6><ul><li>Budiarti Utami Putri</li><li>Ahmad Faiz</li></ul>"
+               "<h6>Penyumbang Bahan</h6><ul><li>Shinta Maharani</li></ul></div>")
+    article = read(page("", tail=credits))
+    assert article.author == "Budiarti Utami Putri, Ahmad Faiz"
+
+
+def test_second_extractor_only_when_trafilatura_fails_the_check() -> None:
+    # The Liputan6 prayer guide: trafilatura's text scores below the floor (many short headings), readability's
+    # passes the check and scores higher, so it is kept and the choice recorded.
+    chosen = audit(_golden("liputan6/tata-cara-sholat-jamak-qasar.html"))
+    assert "extract:readability_tried" in chosen and "extract:readability" in chosen
+    # A page whose text passes the check never runs it.
+    passing = audit(_golden("gelora/sri-mulyani-mk-uji-materi.html"))
+    assert "extract:trafilatura_precision" in passing and "extract:readability_tried" not in passing
+    # Tried but not kept when its text is cut off too (Liputan6 "today" page) or scores lower (merdeka video).
+    for name in ("liputan6/today-swiss-open-2022.html", "merdeka/video-pogba-botol-bir.html"):
+        reasons = audit(_golden(name))
+        assert "extract:readability_tried" in reasons and "extract:trafilatura_precision" in reasons, name
+
+
+def test_captions_beside_pictures_leave_the_text_but_a_repeated_paragraph_stays() -> None:
+    slider = ("<div class='list-foto'><figure><img src='a.jpg'></figure><div><p>Polisi menarik baju seorang "
+              "fotografer saat meliput unjuk rasa di Makassar, Kamis, 13 Oktober 2014.</p></div></div>")
+    article = read(page("", tail=slider))
+    assert "Polisi menarik baju" not in article.body
+    assert "extract:caption" in audit(article)
+    # merdeka prints a paragraph of the text again under its photo: the paragraph is kept, once.
+    kept = _golden("merdeka/today-pemalsuan-tanda-tangan-jk.html")
+    line = "Surat itu juga memuat tanda tangan Ketua Umum DMI Jusuf Kalla dan Sekjen DMI Imam Addaruqutni"
+    assert kept.body.count(line) == 1

@@ -38,6 +38,7 @@ def _gold(ws: Workspace) -> None:
 
 def test_card_passes_huggingface_hub_and_datasets_checks(ready: Workspace, tmp_path: Path, release: Release,
                                                          schema) -> None:
+    from datasets import Features as HfFeatures
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCard, DatasetCardData
 
@@ -51,7 +52,7 @@ def test_card_passes_huggingface_hub_and_datasets_checks(ready: Workspace, tmp_p
                                                                                    "machine-generated"]
     assert data["task_ids"] == ["named-entity-recognition", "multi-label-classification"]
     info = DatasetInfosDict.from_dataset_card_data(card.data)["default"]
-    assert info.features == release_features(schema)
+    assert info.features == HfFeatures.from_dict(release_features(schema).to_dict())
     assert {s: info.splits[s].num_examples for s in info.splits} == {"train": 54, "validation": 5, "test": 6}
     for section in SECTIONS:
         assert f"\n{section}\n" in card.text, section

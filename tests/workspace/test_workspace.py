@@ -17,8 +17,8 @@ from builder.workspace.tables import (
     SENTENCE_SCHEMA,
     prelabel_from_row,
     prelabel_table,
-    sentence_from_row,
     sentence_table,
+    sentences_from_table,
     span_from_row,
     span_row,
 )
@@ -31,7 +31,7 @@ SENTENCE = Sentence(
 
 
 def test_sentence_row_round_trip() -> None:
-    assert sentence_from_row(sentence_table([SENTENCE]).to_pylist()[0]) == SENTENCE
+    assert sentences_from_table(sentence_table([SENTENCE])) == [SENTENCE]
 
 
 def test_span_codec_round_trip_and_legacy_rows() -> None:

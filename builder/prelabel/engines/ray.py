@@ -24,7 +24,11 @@ from builder.prelabel.interface import Prelabeller
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import iter_parquet, parts
 from builder.workspace.summary import PrelabelSummary
-from builder.workspace.tables import PRELABEL_SCHEMA, prelabel_table, sentence_from_row
+from builder.workspace.tables import (
+    PRELABEL_SCHEMA,
+    prelabel_table,
+    sentences_from_table,
+)
 
 
 class PrelabelActor:
@@ -35,7 +39,7 @@ class PrelabelActor:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         with paused_gc():
-            sentences = [sentence_from_row(row) for row in batch.to_pylist()]
+            sentences = sentences_from_table(batch)
             return prelabel_table(sentences, self.prelabeller.label(sentences))
 
 

@@ -1,0 +1,1 @@
+"""Learning from the annotators: retrain the NER and event models on public data plus the workspace's gold."""
