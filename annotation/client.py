@@ -123,6 +123,16 @@ def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise
 
 
+def call_sdk(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """An SDK call whose 5xx answer is raised as ServerError (annotation/refresh.py uses it too)."""
+    return _call(function, *args, **kwargs)
+
+
+def network_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean the server did not answer (or answered 5xx): the request may have run."""
+    return _network_errors()
+
+
 @dataclass(frozen=True)
 class ProjectRef:
     """Which project on which server a workspace's tasks live in (no key is ever stored)."""
@@ -187,12 +197,19 @@ def overlap_settings(annotators_per_task: int) -> dict[str, Any]:
             "show_overlap_first": annotators_per_task > 1}
 
 
+#: Label Studio's project `sampling` values (projects/models.py, Project.SAMPLING_CHOICES).
+SEQUENTIAL_SAMPLING = "Sequential sampling"
+UNCERTAINTY_SAMPLING = "Uncertainty sampling"
+
+
 def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schema: Schema,
-                   offset_units: str = CODEPOINT, annotators_per_task: int | None = None) -> ProjectRef:
+                   offset_units: str = CODEPOINT, annotators_per_task: int | None = None,
+                   sampling: str = SEQUENTIAL_SAMPLING) -> ProjectRef:
     """The workspace's project on this server: remembered, found by title, or created from the schema.
 
     `annotators_per_task` sets Label Studio's overlap (overlap_settings); None leaves an existing
-    project's setting as it is (a new project gets 1).
+    project's setting as it is (a new project gets 1). `sampling` is how a new project orders its
+    label stream; an existing project keeps whatever its managers chose.
 
     Call it under project_lock (push_workspace does), so two pushes never make two projects.
     Of several projects with the title (made by older versions racing), the oldest is used.
@@ -214,7 +231,8 @@ def ensure_project(ls: Any, workspace: Workspace, *, url: str, title: str, schem
         project = _project_exists(ls, same_title[0]) if same_title else None
     overlap = overlap_settings(annotators_per_task) if annotators_per_task is not None else {}
     if project is None:
-        project_id = ls.projects.create(title=title, **settings, **(overlap or overlap_settings(1))).id
+        project_id = ls.projects.create(title=title, **settings, **(overlap or overlap_settings(1)),
+                                        sampling=sampling).id
     else:
         project_id = project.id
         # Label Studio drops the config's last newline: compare without it, or every push re-sends it.
@@ -255,6 +273,7 @@ class PushSummary:
     recovered_batches: int = 0
     batches: int = 0
     without_predictions: int = 0  # tasks in the project with no pre-labels although this push had some
+    refresh: Any = None  # annotation.refresh.RefreshSummary: what happened to the predictions of earlier tasks
 
 
 def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -167,17 +167,24 @@ def push(
     project: Annotated[str | None, typer.Option(help="Project title (default: '<schema> – <workspace>').")] = None,
     prelabels: Annotated[Path | None, typer.Option(help="Pre-label folder (default: the latest).")] = None,
     no_prelabels: Annotated[bool, typer.Option(
-        "--no-prelabels", help="Push without pre-labels on purpose (they cannot be added to these tasks later).")] = False,
+        "--no-prelabels", help="Push without pre-labels on purpose (a later push with pre-labels adds them "
+        "to the tasks nobody has touched).")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=1000, help="Tasks per import request.")] = 250,
     annotators_per_task: Annotated[int | None, typer.Option(
         min=1, max=50, help="How many people label each sentence (Label Studio's overlap); default 1 for a new "
         "project, an existing project keeps its setting.")] = None,
     offset_units: Annotated[str, typer.Option(help=f"How the server counts offsets: {', '.join(UNITS)}.")] = CODEPOINT,
     schema: Annotated[Path | None, typer.Option(help="Label schema TOML (default: the packaged one).")] = None,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Also replace the older predictions of tasks already in the project with these "
+        "pre-labels, on every task nobody has touched (no submitted annotation, skip or draft); touched tasks "
+        "are never changed. Without it, only tasks with no prediction at all get one.")] = False,
 ) -> None:
-    """Send sentences (with pre-labels) as tasks; only sentences not in the project yet are sent.
+    """Send sentences (with pre-labels) as tasks, least sure first; only sentences not in the project yet are sent.
 
-    Two pushes at once take turns: the second waits and then sends nothing twice."""
+    Tasks already there that have no prediction get the pre-labels; with --refresh, untouched tasks
+    with older pre-labels get the current ones. Two pushes at once take turns: the second waits and
+    then sends nothing twice."""
     from label_studio_sdk.core.api_error import ApiError
 
     from annotation.client import LabelStudioUnavailable
@@ -197,8 +204,13 @@ def push(
     if prelabels is not None and not prelabels.is_dir():
         raise fail(f"[red]--prelabels {prelabels} is not a folder[/red]; give one of {ws.root}'s pre-label "
                    "folders, or leave it out for the latest.", 2)
+    if refresh and prelabels_dir is None:
+        raise fail("[red]--refresh needs pre-labels[/red]: leave out --no-prelabels (or run `builder prelabel` "
+                   "first).", 2)
     options = PushOptions(prelabels_dir=prelabels_dir, offset_units=offset_units, batch_size=batch_size)
     if to_file is not None:
+        if refresh:
+            raise fail("[red]--refresh works on a server's project[/red], not with --to-file.", 2)
         if not to_file.parent.is_dir():
             raise fail(f"[red]--to-file {to_file}: the folder {to_file.parent} does not exist[/red]; "
                        "create it or write the file elsewhere.", 2)
@@ -216,7 +228,7 @@ def push(
                 task = bar.add_task("Pushing", total=total, current="tasks")
                 options = PushOptions(prelabels_dir=prelabels_dir, offset_units=offset_units,
                                       batch_size=batch_size, on_batch=lambda n: bar.update(task, advance=n),
-                                      on_wait=_note, annotators_per_task=annotators_per_task)
+                                      on_wait=_note, annotators_per_task=annotators_per_task, refresh=refresh)
                 ref, summary = push_workspace(ws, ls, url=server_url, title=title, schema=label_schema,
                                               options=options)
         except LabelStudioUnavailable as error:
@@ -231,12 +243,24 @@ def push(
     table.add_row("batches (recovered after a lost answer)", f"{summary.batches} ({summary.recovered_batches})")
     if summary.duplicates_on_server:
         table.add_row("[red]duplicate tasks found on the server[/red]", f"{summary.duplicates_on_server:,}")
+    changed = summary.refresh
+    if changed is not None and summary.already_there:
+        if refresh:
+            table.add_row("predictions refreshed", f"{changed.refreshed:,}")
+        table.add_row("predictions added (task had none)", f"{changed.filled:,}")
+        table.add_row("left alone: annotated, skipped or drafted", f"{changed.annotated:,}")
+        table.add_row("already current", f"{changed.current:,}")
+        if changed.stale:
+            table.add_row("[yellow]older pre-labels, not touched by anyone[/yellow]", f"{changed.stale:,}")
     console.print(table)
+    if changed is not None and changed.stale:
+        err.print(f"[yellow]note:[/yellow] {changed.stale:,} task(s) nobody has touched carry older pre-labels; Label "
+                  "Studio's label stream shows only the current version's. `builder push --refresh` replaces them.",
+                  soft_wrap=True, highlight=False)
     if summary.without_predictions:
         err.print(f"[yellow]warning:[/yellow] {summary.without_predictions:,} task(s) in project {ref.project_id} "
-                  "have no pre-labels (pushed before `builder prelabel` or with --no-prelabels); a push does not "
-                  "change tasks already there. In Label Studio's Data Manager filter 'Predictions = 0', delete the "
-                  "tasks nobody annotated yet, and push again: they come back with pre-labels.",
+                  "still have no pre-labels: someone annotated, skipped or drafted them before there were any "
+                  "(their work is never changed), or these pre-labels do not cover their sentences.",
                   soft_wrap=True, highlight=False)
 
 

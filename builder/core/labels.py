@@ -48,10 +48,15 @@ class LabelSet:
 
 @dataclass(frozen=True, slots=True)
 class SentenceLabels:
-    """The labels of one sentence, by sentence id."""
+    """The labels of one sentence, by sentence id, and how unsure the machine that made them was.
+
+    `uncertainty` is 1 - the least confident decision of the pre-labeller (builder/prelabel/ranking.py);
+    None where nothing measured it (people's labels, older pre-labels, rule-only pre-labellers).
+    """
 
     sentence_id: str
     labels: LabelSet
+    uncertainty: float | None = None
 
 
 class Labeller(Protocol):

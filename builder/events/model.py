@@ -181,6 +181,13 @@ class EventModel:
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[TriggerPrediction]]:
         """Trigger predictions for each sentence (given as its token texts)."""
+        return self.predict_with_confidence(sentences)[0]
+
+    def predict_with_confidence(
+        self, sentences: Sequence[Sequence[str]]
+    ) -> tuple[list[list[TriggerPrediction]], list[list[float]]]:
+        """`predict`, and per sentence the probability of the class chosen for each candidate: its event
+        class where it passed the threshold, else "none" (1 - the best event class's if there is no "none")."""
         read = [self._read(words) for words in sentences]
         flat = [feats for _, found in read for _, feats in found]
         probs = self.probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
@@ -189,22 +196,28 @@ class EventModel:
             events[:, self._none] = -1.0
         best_classes = events.argmax(axis=1)  # the likeliest event class, even where "no event" is likelier
         out: list[list[TriggerPrediction]] = []
+        confidences: list[list[float]] = []
         row = 0
         for words, (keys, found) in zip(sentences, read, strict=True):
             predictions = []
+            confidence = []
             for i, _ in found:
                 best = int(best_classes[row])
                 probability = float(probs[row, best])
+                none = float(probs[row, self._none]) if self._none >= 0 else 1.0 - probability
                 row += 1
                 if probability < self.data.threshold:
+                    confidence.append(min(1.0, max(0.0, none)))
                     continue
+                confidence.append(min(1.0, max(0.0, probability)))
                 last = self._extend(keys, i)
                 for event_type in self.data.classes[best].split("+"):
                     predictions.append(TriggerPrediction(event_type, i, last, probability))
             if self._rules is not None:
                 predictions = self._add_rules(words, predictions)
             out.append(predictions)
-        return out
+            confidences.append(confidence)
+        return out, confidences
 
     def _add_rules(self, words: Sequence[str], predictions: list[TriggerPrediction]) -> list[TriggerPrediction]:
         """The classifier's predictions and the trusted lexicon entries' (the higher score where both agree)."""

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from builder.core.labels import EventLabel, LabelSet, SentenceLabels
 from builder.core.records import Sentence, Span
+from builder.prelabel.ranking import sentence_uncertainty
+
+#: What a tagger's `tag_with_confidence` returns: its `tag` output and, per sentence, the
+#: confidence of each decision it made (a token's tag marginal, an event candidate's class probability).
+Confidences = list[list[float]]
 
 
 class EntityTagger(Protocol):
@@ -59,14 +64,31 @@ class Prelabeller:
         return tuple(names)
 
     def label(self, sentences: Sequence[Sentence]) -> list[SentenceLabels]:
-        """Pre-label a batch of sentences; every span is checked against its sentence text."""
-        per_tagger = [tagger.tag(sentences) for tagger in self.entity_taggers]
-        events = self.event_tagger.tag(sentences) if self.event_tagger is not None else None
+        """Pre-label a batch of sentences; every span is checked against its sentence text.
+
+        A tagger that also has `tag_with_confidence` (the CRF, the event model, the trigger lexicon)
+        reports how sure it was of each decision; a sentence's uncertainty is 1 - the least of them
+        (builder/prelabel/ranking.py), None if no tagger reported any (rules and gazetteer only).
+        """
+        confidences: list[Confidences] = []
+        per_tagger = [_tag(tagger, sentences, confidences) for tagger in self.entity_taggers]
+        events = _tag(self.event_tagger, sentences, confidences) if self.event_tagger is not None else None
         labelled = []
         for i, sentence in enumerate(sentences):
             entities = merge_spans([spans[i] for spans in per_tagger])
             types, triggers = events[i] if events is not None else ([], [])
             labels = LabelSet(tuple(entities), tuple(triggers), tuple(types))
             labels.check(sentence.text, f"sentence {sentence.id}")
-            labelled.append(SentenceLabels(sentence.id, labels))
+            uncertainty = sentence_uncertainty(*(c[i] for c in confidences)) if confidences else None
+            labelled.append(SentenceLabels(sentence.id, labels, uncertainty))
         return labelled
+
+
+def _tag(tagger: Any, sentences: Sequence[Sentence], confidences: list[Confidences]) -> Any:
+    """The tagger's output; its decisions' confidences are appended to `confidences` when it gives them."""
+    scored = getattr(tagger, "tag_with_confidence", None)
+    if scored is None:
+        return tagger.tag(sentences)
+    tagged, confidence = scored(sentences)
+    confidences.append(confidence)
+    return tagged

@@ -15,7 +15,7 @@ from builder.workspace.annotators import AnnotatorBook
 from builder.workspace.human import ACCEPTED, AnnotationStore
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import iter_parquet, parts
-from builder.workspace.tables import FINAL_SCHEMA
+from builder.workspace.tables import FINAL_SCHEMA, conform_prelabels
 
 #: The article columns a release carries on every row of the article.
 ARTICLE_META = ("id", "title", "source", "url", "published_at")
@@ -51,7 +51,9 @@ class ReleaseInputs:
 
     def prelabel_batches(self) -> Iterator[pa.RecordBatch]:
         """Every pre-label of the chosen pre-labeller, in record batches (none without one)."""
-        return iter_parquet(self.prelabels_dir, batch_rows=65_536) if self.prelabels_dir else iter(())
+        if self.prelabels_dir is None:
+            return iter(())
+        return (conform_prelabels(b) for b in iter_parquet(self.prelabels_dir, batch_rows=65_536))
 
     def count_sentences(self) -> int:
         """Stored sentences, from the Parquet footers."""

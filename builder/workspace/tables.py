@@ -57,9 +57,11 @@ SENTENCE_SCHEMA = pa.schema(
     ]
 )
 
+# `uncertainty` (1 - the pre-labeller's least confident decision; it orders the annotation queue) came
+# later: parts written before it read as null (conform_prelabels).
 PRELABEL_SCHEMA = pa.schema(
     [("sentence_id", pa.string()), ("article_id", pa.string()), ("entities", pa.list_(SPAN)),
-     ("events", pa.list_(EVENT)), ("triggers", pa.list_(SPAN))]
+     ("events", pa.list_(EVENT)), ("triggers", pa.list_(SPAN)), ("uncertainty", pa.float64())]
 )
 
 # Human labels: every annotator's latest annotation per task, and one merged label set per sentence.
@@ -151,6 +153,7 @@ def prelabel_row(labels: SentenceLabels, article_id: str) -> dict[str, Any]:
         "entities": spans_rows(labels.labels.entities),
         "events": [{"label": e.label, "score": e.score, "source": e.source} for e in labels.labels.events],
         "triggers": spans_rows(labels.labels.triggers),
+        "uncertainty": labels.uncertainty,
     }
 
 
@@ -169,4 +172,14 @@ def prelabel_from_row(row: dict[str, Any]) -> SentenceLabels:
             triggers=spans_from_rows(row["triggers"]),
             events=tuple(EventLabel(**e) for e in row["events"]),
         ),
+        row.get("uncertainty"),
     )
+
+
+def conform_prelabels(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A batch of pre-labels in PRELABEL_SCHEMA: a part written before a column existed gets it as nulls."""
+    if batch.schema.equals(PRELABEL_SCHEMA):
+        return batch
+    columns = [batch.column(f.name) if f.name in batch.schema.names else pa.nulls(batch.num_rows, f.type)
+               for f in PRELABEL_SCHEMA]
+    return pa.RecordBatch.from_arrays(columns, schema=PRELABEL_SCHEMA)

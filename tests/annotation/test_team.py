@@ -71,20 +71,35 @@ def next_task(url: str, token: str, project_id: int) -> int | None:
     return answer.json()["id"] if answer.status_code == 200 else None
 
 
-def test_tasks_pushed_before_prelabel_are_counted_with_the_fix(label_studio, examples_dir: Path,
-                                                               tmp_path: Path) -> None:
+def test_tasks_pushed_before_prelabel_get_them_on_the_next_push(label_studio, examples_dir: Path,
+                                                                tmp_path: Path) -> None:
     ls = connect(label_studio.url, label_studio.token)
     ws = fresh(tmp_path, examples_dir / "okezone-kazakhstan.txt", labelled=False)
-    _, first = push(ls, ws, label_studio.url)  # as `builder push --no-prelabels` does
+    ref, first = push(ls, ws, label_studio.url)  # as `builder push --no-prelabels` does
     assert (first.created, first.without_predictions) == (23, 0)
+    assert ls.projects.get(id=ref.project_id).sampling == "Sequential sampling", "no scores: the import order"
+    task_ids = sorted(t.id for t in ls.tasks.list(project=ref.project_id, include="id"))
+    skipped = task_ids[0]
+    ls.annotations.create(id=skipped, result=[], was_cancelled=True, project=ref.project_id)  # touched before
     prelabel_workspace(ws, prelabeller)
     env = {**os.environ, "LABEL_STUDIO_API_KEY": label_studio.token, "COLUMNS": "250"}
     result = subprocess.run([sys.executable, "-m", "builder", "push", "-w", str(ws.root), "--url", label_studio.url],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0 and "Traceback" not in output, output
-    assert "23 task(s) in project" in output and "have no pre-labels" in output and "push again" in output
-    assert ws.read_report(PUSH_REPORT)["without_predictions"] == 23
+    report = ws.read_report(PUSH_REPORT)
+    assert (report["created"], report["filled"], report["left_alone_annotated"], report["without_predictions"]) == (
+        0, 22, 1, 1), output
+    assert "predictions added (task had none)" in output and "1 task(s) in project" in output
+    version = ", ".join(prelabeller().versions)
+    predictions = {p.task: p.model_version for p in ls.predictions.list(project=ref.project_id)}
+    assert sorted(predictions) == task_ids[1:] and set(predictions.values()) == {version}
+    assert ls.projects.get(id=ref.project_id).model_version == version, "the label stream shows them"
+    again = subprocess.run([sys.executable, "-m", "builder", "push", "-w", str(ws.root), "--url", label_studio.url],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (ws.read_report(PUSH_REPORT)["filled"], ws.read_report(PUSH_REPORT)["already_current"]) == (0, 22)
+    assert len(list(ls.predictions.list(project=ref.project_id))) == 22, "nothing added twice"
 
 
 def test_annotators_by_email_adjudicator_by_email_or_id_majority_and_pseudonyms(label_studio, examples_dir: Path,

@@ -169,3 +169,16 @@ def test_push_before_prelabel_refuses_in_one_line(ingested: Workspace) -> None:
     result = builder("push", "-w", str(ingested.root), "--url", "http://127.0.0.1:9", key="anykey123456")
     assert_one_line_error(result, f"No pre-labels in {ingested.root}", "builder prelabel", "--no-prelabels")
     assert not ingested.project_file.exists()
+
+
+def test_push_refresh_without_prelabels_or_to_a_file_is_one_line(ingested: Workspace, tmp_path: Path) -> None:
+    result = builder("push", "-w", str(ingested.root), "--no-prelabels", "--refresh", "--url", "http://127.0.0.1:9")
+    assert_one_line_error(result, "--refresh needs pre-labels")
+    ws = Workspace(tmp_path / "ws")
+    ingest([ROOT / "examples" / "okezone-kazakhstan.txt"], workspace=ws)
+    assert builder("prelabel", "-w", str(ws.root), "--workers", "1").returncode == 0
+    result = builder("push", "-w", str(ws.root), "--refresh", "--to-file", str(tmp_path / "tasks.json"))
+    assert_one_line_error(result, "--refresh works on a server's project")
+    assert not (tmp_path / "tasks.json").exists()
+    help_text = " ".join(builder("push", "--help").stdout.split())
+    assert "--refresh" in help_text and "nobody has touched" in help_text and "least sure first" in help_text

@@ -29,7 +29,12 @@ class CrfEntityTagger:
 
     def tag(self, sentences: Sequence[Sentence]) -> list[list[Span]]:
         """Entity spans for each sentence."""
+        return self.tag_with_confidence(sentences)[0]
+
+    def tag_with_confidence(self, sentences: Sequence[Sentence]) -> tuple[list[list[Span]], list[list[float]]]:
+        """Entity spans for each sentence, and the marginal of every token's chosen tag ("O" included)."""
         tagged = self.model.predict([[t.text for t in s.tokens] for s in sentences])
-        return [
+        spans = [
             tags_to_spans(s.text, s.tokens, t.tags, self.name, t.scores) for s, t in zip(sentences, tagged, strict=True)
         ]
+        return spans, [[min(1.0, max(0.0, float(p))) for p in t.scores] for t in tagged]

@@ -34,8 +34,16 @@ class ModelEventTagger:
 
     def tag(self, sentences: Sequence[Sentence]) -> list[tuple[list[EventLabel], list[Span]]]:
         """Event labels and trigger spans for each sentence."""
+        return self.tag_with_confidence(sentences)[0]
+
+    def tag_with_confidence(
+        self, sentences: Sequence[Sentence]
+    ) -> tuple[list[tuple[list[EventLabel], list[Span]]], list[list[float]]]:
+        """Event labels and trigger spans for each sentence, and the probability of the class the model
+        chose for each of its candidates ("none" included)."""
+        tagged, confidences = self.model.predict_with_confidence([[t.text for t in s.tokens] for s in sentences])
         out = []
-        for sentence, predictions in zip(sentences, self.model.tag_sentences(sentences), strict=True):
+        for sentence, predictions in zip(sentences, tagged, strict=True):
             best: dict[str, float] = {}
             triggers = []
             for p in predictions:
@@ -43,4 +51,4 @@ class ModelEventTagger:
                 best[p.type] = max(best.get(p.type, 0.0), score)
                 triggers.append(span_over(sentence, p.first, p.last, p.type, self.name, score))
             out.append(([EventLabel(t, s, self.name) for t, s in sorted(best.items())], triggers))
-        return out
+        return out, confidences

@@ -21,6 +21,14 @@ class LexiconEventTagger:
         """Event labels and trigger spans for each sentence."""
         return [self.tag_one(s) for s in sentences]
 
+    def tag_with_confidence(
+        self, sentences: Sequence[Sentence]
+    ) -> tuple[list[tuple[list[EventLabel], list[Span]]], list[list[float]]]:
+        """Event labels and triggers, and each matched trigger's score (the lexicon's estimate that the
+        word is that event) as the confidence of that decision; a lexicon has no "none" probability."""
+        tagged = [self.tag_one(s) for s in sentences]
+        return tagged, [[span.score for span in triggers if span.score is not None] for _, triggers in tagged]
+
     def tag_one(self, sentence: Sentence) -> tuple[list[EventLabel], list[Span]]:
         """Event labels and trigger spans of one sentence."""
         best: dict[str, float] = {}
