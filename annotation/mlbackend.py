@@ -134,13 +134,16 @@ class Predictor:
         with self._lock:
             prelabeller = self._prelabeller
             flat = [sentence for sentences in per_task for sentence in sentences]
-            labelled = iter([item.labels for item in prelabeller.label(flat)] if flat else [])
+            labelled = iter(prelabeller.label(flat) if flat else [])
             version = labeller_name(prelabeller.versions)
         results = []
         for task, text, sentences in zip(tasks, texts, per_task, strict=True):
-            labels = _whole_text_labels(text, sentences, [next(labelled) for _ in sentences])
+            items = [next(labelled) for _ in sentences]
+            labels = _whole_text_labels(text, sentences, [item.labels for item in items])
+            # A task is as uncertain as its least certain sentence (the push's score, 1 - uncertainty).
+            known = [item.uncertainty for item in items if item.uncertainty is not None]
             whole = Sentence(id=str(task.get("id", "")), article_id="", index=0, paragraph=0, start=0, text=text)
-            results.append(prediction(whole, labels, version, self.units))
+            results.append(prediction(whole, labels, version, self.units, max(known) if known else None))
         return results
 
 

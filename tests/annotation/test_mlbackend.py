@@ -65,7 +65,7 @@ def test_a_one_sentence_task_gets_what_the_push_would_send(predictor: Predictor)
     prelabeller = backend_prelabeller(Workspace(Path("x")), SCHEMA)
     [sentence] = segment(Article(id="a", title="", body=SENTENCE))
     [labelled] = prelabeller.label([sentence])
-    pushed = prediction(sentence, labelled.labels, labeller_name(prelabeller.versions))
+    pushed = prediction(sentence, labelled.labels, labeller_name(prelabeller.versions), uncertainty=labelled.uncertainty)
     [served] = predictor.predict([{"id": 7, "data": {"text": SENTENCE, "prev": "", "next": ""}}])
     assert served == pushed
     assert served["result"], "the pre-labeller finds something in this sentence"
