@@ -97,3 +97,16 @@ def test_the_packaged_lexicon_has_nominal_violence_and_troop_movements(text: str
     words = [t.text for t in tokenize(text)]
     found = [(" ".join(words[a:b]), t) for a, b, trigger in load_lexicon().find_words(words) for t in trigger.types]
     assert found == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Partai itu didirikan pada 1998.", [("didirikan", "Business.Start-Org")]),
+    ("Mereka mendirikan sebuah perusahaan rintisan.", [("mendirikan", "Business.Start-Org")]),
+])
+def test_the_packaged_lexicon_reads_founding_from_the_organisation_noun(text: str,
+                                                                       expected: list[tuple[str, str]]) -> None:
+    words = [t.text for t in tokenize(text)]
+    found = [(" ".join(words[a:b]), t, trigger.phrase) for a, b, trigger in load_lexicon().find_words(words)
+             for t in trigger.types]
+    assert [f[:2] for f in found] == expected
+    assert all("..." in phrase for *_, phrase in found)  # the phrase with the organisation noun, not the bare verb
