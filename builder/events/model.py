@@ -91,7 +91,18 @@ class EventModel:
         for keys, _ in data.phrases:
             self._phrases_by_head.setdefault(keys[0], []).append(keys)
         self._none = data.classes.index(NONE) if NONE in data.classes else -1  # a tiny corpus may lack it
-        self._rules = lexicon_from_rules(f"{data.name} rules", data.rules) if data.rules else None
+        # The rules as a lexicon with one trigger per phrase: a phrase kept for several types (bunuh: Attack and
+        # Die) would otherwise match once, for one type, since a lexicon keeps one match per span. Each phrase's
+        # (type, score) pairs are looked up by its trigger.
+        grouped: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        gaps: dict[tuple[str, str], int] = {}
+        for phrase, match, gap, types, score in data.rules:
+            grouped.setdefault((phrase, match), []).extend((t, score) for t in types)
+            gaps.setdefault((phrase, match), gap)
+        self._rule_types = {key: tuple(pairs) for key, pairs in grouped.items()}
+        merged = [(p, m, gaps[(p, m)], tuple(t for t, _ in pairs), max(s for _, s in pairs))
+                  for (p, m), pairs in grouped.items()]
+        self._rules = lexicon_from_rules(f"{data.name} rules", merged) if merged else None
 
     def with_threshold(self, threshold: float) -> EventModel:
         """The same model, proposing a type when its probability reaches `threshold`."""
@@ -223,13 +234,13 @@ class EventModel:
         """The classifier's predictions and the trusted lexicon entries' (the higher score where both agree)."""
         by_place = {(p.type, p.first): k for k, p in enumerate(predictions)}
         for first, last, trigger in self._rules.find_words(words):  # type: ignore[union-attr]
-            for event_type in trigger.types:
+            for event_type, score in self._rule_types[(trigger.phrase, trigger.match)]:
                 k = by_place.get((event_type, first))
                 if k is None:
                     by_place[(event_type, first)] = len(predictions)
-                    predictions.append(TriggerPrediction(event_type, first, last, trigger.score))
-                elif predictions[k].score < trigger.score:
-                    predictions[k] = replace(predictions[k], score=trigger.score)
+                    predictions.append(TriggerPrediction(event_type, first, last, score))
+                elif predictions[k].score < score:
+                    predictions[k] = replace(predictions[k], score=score)
         return sorted(predictions, key=lambda p: (p.first, p.type))
 
     def tag_sentences(self, sentences: Sequence[Sentence]) -> list[list[TriggerPrediction]]:

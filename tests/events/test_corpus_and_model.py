@@ -146,3 +146,13 @@ def test_the_shipped_model_carries_precise_lexicon_rules_with_gaps() -> None:
     assert any("..." in phrase for phrase, *_ in model.data.rules)
     reloaded = EventModel.load(packaged_model_path())
     assert reloaded.data.rules == model.data.rules
+
+
+def test_a_phrase_kept_as_a_rule_for_two_types_proposes_both() -> None:
+    # one rule per (phrase, type): "bunuh" kept for Attack and for Die must give both on the same word, with
+    # each type's own measured precision (a lexicon keeps one match per span, so the second was lost)
+    rules = (("bunuh", "stem", 0, ("Conflict.Attack",), 0.81), ("bunuh", "stem", 0, ("Life.Die",), 0.77))
+    model = EventModel.load().with_threshold(0.99).with_rules(rules)
+    words = [t.text for t in tokenize("Mereka mengatakan telah membunuh puluhan perusuh.")]
+    found = {(words[p.first], p.type, p.score) for p in model.predict([words])[0]}
+    assert {("membunuh", "Conflict.Attack", 0.81), ("membunuh", "Life.Die", 0.77)} <= found

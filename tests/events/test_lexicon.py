@@ -83,3 +83,30 @@ def test_bad_phrases_name_the_entry(phrase: str, message: str) -> None:
 def test_a_bad_gap_names_the_entry() -> None:
     with pytest.raises(SchemaError, match=r"entry 1 has gap = 0; give a whole number of words from 1 to 10"):
         parse_lexicon('[[entries]]\ntypes = ["Justice.Appeal"]\nwords = ["aju ... banding"]\ngap = 0', "x.toml")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Kerusuhan pecah di ibu kota.", [("Kerusuhan", "Conflict.Attack")]),
+    ("Mereka menghentikan kekerasannya.", [("kekerasannya", "Conflict.Attack")]),
+    ("Rusia mengirimkan ribuan pasukannya ke sana.", [("mengirimkan", "Movement.Transport")]),
+    ("Pemerintah mengerahkan 500 personel ke lokasi.", [("mengerahkan", "Movement.Transport")]),
+    ("Ia mengirim surat kepada presiden.", [("mengirim surat", "Contact.Phone-Write")]),
+])
+def test_the_packaged_lexicon_has_nominal_violence_and_troop_movements(text: str,
+                                                                       expected: list[tuple[str, str]]) -> None:
+    words = [t.text for t in tokenize(text)]
+    found = [(" ".join(words[a:b]), t) for a, b, trigger in load_lexicon().find_words(words) for t in trigger.types]
+    assert found == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Partai itu didirikan pada 1998.", [("didirikan", "Business.Start-Org")]),
+    ("Mereka mendirikan sebuah perusahaan rintisan.", [("mendirikan", "Business.Start-Org")]),
+])
+def test_the_packaged_lexicon_reads_founding_from_the_organisation_noun(text: str,
+                                                                       expected: list[tuple[str, str]]) -> None:
+    words = [t.text for t in tokenize(text)]
+    found = [(" ".join(words[a:b]), t, trigger.phrase) for a, b, trigger in load_lexicon().find_words(words)
+             for t in trigger.types]
+    assert [f[:2] for f in found] == expected
+    assert all("..." in phrase for *_, phrase in found)  # the phrase with the organisation noun, not the bare verb

@@ -39,3 +39,11 @@ def test_the_table_does_not_depend_on_the_order_of_stems() -> None:
     stems = ["tangkap", "angkap", "kapal", "tembak"]
     words = ["menangkap", "mengangkap", "tangkapan", "kapalnya"]
     assert [FormIndex(stems).get(w) for w in words] == [FormIndex(reversed(stems)).get(w) for w in words]
+
+
+def test_the_reciprocal_ber_an_confix_is_no_form_of_an_event_stem() -> None:
+    # bergantian ("in turns") is no replacement in office, berhubungan no contact; ber- alone still is
+    index = FormIndex(["ganti", "hubung", "temu"])
+    assert index.get("bergantian") is None and index.get("berhubungan") is None
+    assert index.get("bergantiannya") is None
+    assert index.get("bertemu") is not None and index.get("pergantian") is not None
