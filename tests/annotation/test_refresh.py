@@ -1,6 +1,6 @@
 """Issue 14 on the real Label Studio: annotate, pull, a new pre-labeller, push --refresh; the ranked queue.
 
-Everything a user does goes through the real command line (ingest, prelabel, push, pull);
+Everything a user does goes through the real command line (ingest, prelabel, push, pull, train);
 the annotator signs up through the web form and works as the label stream serves them
 (`GET /api/projects/{id}/next`), with their own token.
 """
@@ -22,9 +22,9 @@ from annotation.push import PushOptions, workspace_tasks
 from builder.core.labels import labeller_name
 from builder.workspace.layout import PUSH_REPORT, Workspace
 from tests.annotation.test_roundtrip import sign_up
+from tests.learn.conftest import write_cli_data
 
 ROOT = Path(__file__).resolve().parents[2]
-LEXICON = ROOT / "builder" / "resources" / "event_lexicon.toml"
 
 
 def builder(*args: str, token: str | None = None) -> str:
@@ -70,7 +70,7 @@ def prelabel(ws: Workspace, *extra: str) -> str:
     return labeller_name(ws.prelabeller_versions(folder))
 
 
-def test_annotate_pull_new_prelabeller_push_refresh(label_studio, examples_dir: Path, tmp_path: Path) -> None:
+def test_annotate_pull_train_push_refresh(label_studio, examples_dir: Path, tmp_path: Path) -> None:
     url, token = label_studio.url, label_studio.token
     ls = connect(url, token)
     ws = Workspace(tmp_path / "ws")
@@ -128,9 +128,15 @@ def test_annotate_pull_new_prelabeller_push_refresh(label_studio, examples_dir: 
     report = json.loads(max(ws.runs_dir.glob("pull-*.json"), key=lambda p: p.stat().st_mtime).read_text())
     assert (report["annotations"], report["skipped"]) == (2, 1), pulled
 
-    # A different pre-labeller (the trigger lexicon instead of the event model): a new model_version.
-    second_version = prelabel(ws, "--lexicon", str(LEXICON))
-    assert second_version != first_version and "lexicon:events.v1" in second_version
+    # `builder train` learns from the pulled corrections (tiny public sets here, so it takes seconds;
+    # --force promotes whatever it scores), and `prelabel` then uses the promoted models: a new model_version.
+    data, corpus = write_cli_data(tmp_path / "public")
+    trained = builder("train", "-w", str(ws.root), "--data-dir", str(data), "--events-corpus", str(corpus),
+                      "--max-iterations", "20", "--force")
+    assert "workspace gold:" in trained, trained
+    second_version = prelabel(ws)
+    assert second_version != first_version
+    assert "model:id_news.ner.crf.v1+ws1" in second_version and "model:id_news.events.v2+ws1" in second_version
     plain = builder("push", "-w", str(ws.root), "--url", url, token=token)
     report = ws.read_report(PUSH_REPORT)
     assert (report["created"], report["refreshed"], report["stale_not_refreshed"]) == (0, 0, total - 4)
