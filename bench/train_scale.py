@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 import pyarrow as pa  # noqa: E402
 
-from builder.core.labels import LabelSet  # noqa: E402
 from builder.core.records import Article, Sentence, Token, short_hash  # noqa: E402
 from builder.core.schema import load_schema  # noqa: E402
 from builder.events.corpus import read_corpus  # noqa: E402
@@ -42,6 +40,7 @@ from builder.workspace.human import ACCEPTED, AnnotationStore, FinalLabels  # no
 from builder.workspace.layout import Workspace  # noqa: E402
 from builder.workspace.parts import atomic_write_table  # noqa: E402
 from builder.workspace.tables import ARTICLE_SCHEMA, article_row, sentence_table  # noqa: E402
+from tests.learn.conftest import as_accepted  # noqa: E402 - the tests' "annotator accepted every pre-label"
 
 SENTENCES_PER_ARTICLE = 20
 EVENT_CORPUS = ROOT / "corpora" / "id_news_events" / "events.jsonl.gz"
@@ -97,11 +96,8 @@ def build_workspace(root: Path, token_lists: list[list[str]]) -> Workspace:
     for k in range(0, len(sentences), 512):
         batch = sentences[k : k + 512]
         for sentence, labelled in zip(batch, prelabeller.label(batch), strict=True):
-            entities = tuple(replace(s, source="human", score=None) for s in labelled.labels.entities)
-            triggers = tuple(replace(s, source="human", score=None) for s in labelled.labels.triggers)
-            labels = LabelSet.of_types(entities, triggers, sorted({t.label for t in triggers}))
             finals.append(FinalLabels(sentence.id, short_hash(sentence.text), ACCEPTED, "bench", ("bench",), None,
-                                      labels))
+                                      as_accepted(labelled.labels)))
     AnnotationStore.of(ws).write_final(finals)
     return ws
 

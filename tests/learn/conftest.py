@@ -72,6 +72,14 @@ def write_cli_data(tmp_path: Path) -> tuple[Path, Path]:
     return data, write_event_corpus(tmp_path / "events.jsonl")
 
 
+def as_accepted(labels: LabelSet) -> LabelSet:
+    """Pre-labels as an annotator who accepted every one of them leaves them: human spans, no scores, the
+    event types their triggers name."""
+    entities = tuple(replace(s, source="human", score=None) for s in labels.entities)
+    triggers = tuple(replace(s, source="human", score=None) for s in labels.triggers)
+    return LabelSet.of_types(entities, triggers, sorted({t.label for t in triggers}))
+
+
 def write_gold(ws: Workspace, *, every: int = 1) -> int:
     """Final labels for the workspace's sentences, as an annotator who accepted the packaged pre-labels would
     leave them (every `every`-th sentence); a few sentences are `review` or `skipped`. Returns how many are
@@ -81,11 +89,8 @@ def write_gold(ws: Workspace, *, every: int = 1) -> int:
     finals = []
     for k, (sentence, labelled) in enumerate(zip(sentences, prelabeller.label(sentences), strict=True)):
         status = REVIEW if k % 10 == 3 else SKIPPED if k % 10 == 7 else ACCEPTED
-        human = tuple(replace(s, source="human", score=None) for s in labelled.labels.entities)
-        triggers = tuple(replace(s, source="human", score=None) for s in labelled.labels.triggers)
-        labels = LabelSet.of_types(human, triggers, sorted({t.label for t in triggers}))
         finals.append(FinalLabels(sentence.id, short_hash(sentence.text), status, "one annotator", ("1",), None,
-                                  labels))
+                                  as_accepted(labelled.labels)))
     AnnotationStore.of(ws).write_final(finals)
     return sum(f.status == ACCEPTED for f in finals)
 
