@@ -80,9 +80,9 @@ def _yaml(feature: Feature) -> dict[str, Any]:
         return {"dtype": {"class_label": {"names": {str(i): name for i, name in enumerate(feature.names)}}}}
     if isinstance(feature, List):
         inner = _yaml(feature.feature)
+        (key, value), = inner.items()
         # A list of a plain value, a class label or a struct is written one level flatter.
-        return {"list": inner[next(iter(inner))] if len(inner) == 1 and next(iter(inner)) in ("dtype", "struct")
-                else inner}
+        return {"list": value if key in ("dtype", "struct") else inner}
     return {"struct": [{"name": name, **_yaml(inner)} for name, inner in feature.items()]}
 
 
