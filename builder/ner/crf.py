@@ -80,7 +80,7 @@ class CrfNerModel:
         return tuple(self._tagger.labels())
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[Tagged]:
-        """Tag each sentence (a list of token strings) with IOB2 tags and their marginals.
+        """Tag each sentence (a list of token strings) with IOB2 tags and their marginals (in [0, 1]).
 
         Runs the batched NumPy decoder (`builder.ner.fastcrf`), which gives CRFsuite's tags and
         marginals (see `predict_reference`) several times faster.
@@ -93,9 +93,9 @@ class CrfNerModel:
             if not tokens:
                 out.append(Tagged((), ()))
                 continue
-            tags, marginals = next(decoded)
-            # A CRF can emit I-X after O; read it as the start of an entity, as IOB1 would.
-            out.append(Tagged(to_iob2(tags), tuple(marginals)))
+            # A CRF can emit I-X after O; the decoder reads it as the start of an entity, as IOB1
+            # would (IOB2, as to_iob2 makes it).
+            out.append(Tagged(*next(decoded)))
         return out
 
     def predict_reference(self, sentences: Sequence[Sequence[str]]) -> list[Tagged]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,6 +51,15 @@ class CompiledCrf:
                   np.fromiter(state_features.values(), dtype=float, count=len(state_features)))
         self._attribute_rows = rows
         self._weights: dict[str, np.ndarray] = dict(zip(rows, self._matrix, strict=True))
+        # For IOB2: each label's entity type (-1 for O), whether it is an I-, and the B- of its type.
+        self._tag_names = list(self.labels)
+        types = {label[2:] for label in self.labels if label != "O"}
+        self._tag_names += sorted(f"B-{t}" for t in types if f"B-{t}" not in self.labels)
+        type_ids = {t: k for k, t in enumerate(sorted(types))}
+        self._types = np.array([type_ids.get(label[2:], -1) if label != "O" else -1 for label in self.labels])
+        self._inside = np.array([label.startswith("I-") for label in self.labels])
+        self._begin_of = np.array([self._tag_names.index(f"B-{label[2:]}") if label.startswith("I-") else k
+                                   for k, label in enumerate(self.labels)])
         self.transitions = np.zeros((size, size))
         for (before, after), weight in transitions.items():
             self.transitions[index[before], index[after]] = weight
@@ -68,12 +77,20 @@ class CompiledCrf:
             for attribute, vector in self._weights.items():
                 if attribute.startswith(prefix):
                     pairs.setdefault(attribute[len(prefix):], np.zeros((3, size)))[row] = vector
-        self._pairs = pairs
-        # Every string a pair key can start with before one of its "|"s: a word not in here
-        # cannot be the left word of a pair, so most pairs are never joined and looked up.
-        self._pair_lefts = {key[:i] for key in pairs for i, char in enumerate(key) if char == "|"}
+        self._pair_words, self._pair_codes, self._pair_rows, self._pair_vectors = _pair_table(pairs, size)
+        self._pair_base = max(1, len(self._pair_words))
+        # Per cached word (by id): its block, whether it is capitalised, its id among the pairs'
+        # words and among the lexicon entities' words (-1 if it is in none).
         self._vocabulary: dict[str, int] = {}
         self._blocks = np.zeros((1024, 5, size))
+        self._caps = np.zeros(1024, dtype=bool)
+        self._pair_ids = np.full(1024, -1, dtype=np.int64)
+        self._lexicon_ids = np.full(1024, -1, dtype=np.int64)
+        self._trie = _EntityTrie(lexicon.entities)
+        labels_seen = self._trie.labels
+        # gzB/gzI weights by (entity label, min(entity length, 3)).
+        self._gz = {part: np.array([[self._weight(f"{part}={label}/{n}") if n else zero for n in range(4)]
+                                    for label in labels_seen]) for part in ("gzB", "gzI")}
 
     # --- per-word blocks ---------------------------------------------------------------
 
@@ -97,13 +114,20 @@ class CompiledCrf:
                 rows[row].append(f"{offset}tk={tendency.split(':')[0]}")
         return rows
 
-    def _add_blocks(self, words: Sequence[str], first: int) -> None:
-        """Fill the blocks of new words, which get ids first, first + 1, ..."""
-        needed = first + len(words)
+    def _add_blocks(self, tokens: Sequence[str], first: int) -> None:
+        """Fill the blocks (and flags) of new words, which get ids first, first + 1, ..."""
+        needed = first + len(tokens)
         if needed > len(self._blocks):
-            grown = np.zeros((max(needed, 2 * len(self._blocks)), *self._blocks.shape[1:]))
-            grown[: len(self._blocks)] = self._blocks
-            self._blocks = grown
+            grown = max(needed, 2 * len(self._blocks))
+            self._blocks = _grow(self._blocks, grown, 0.0)
+            self._caps = _grow(self._caps, grown, False)
+            self._pair_ids = _grow(self._pair_ids, grown, -1)
+            self._lexicon_ids = _grow(self._lexicon_ids, grown, -1)
+        words = [t if t.isascii() else unicodedata.normalize("NFC", t) for t in tokens]
+        lowers = [w.lower() for w in words]
+        self._caps[first:needed] = [is_cap(w) for w in words]
+        self._pair_ids[first:needed] = [self._pair_words.get(w, -1) for w in lowers]
+        self._lexicon_ids[first:needed] = [self._trie.words.get(w, -1) for w in lowers]
         features: list[str] = []
         cells: list[int] = []
         for k, word in enumerate(words):
@@ -119,18 +143,19 @@ class CompiledCrf:
                            for label in range(len(self.labels))], axis=1)
         self._blocks[first:needed] = blocks.reshape(len(words), 5, len(self.labels))
 
-    def _ids(self, words: Sequence[str]) -> list[int]:
+    def _ids(self, tokens: Sequence[str]) -> np.ndarray:
+        """The cached word id of every token (as written: the NFC form is taken once, for a new word)."""
         vocabulary = self._vocabulary
-        if len(vocabulary) + len(words) > _CACHE_LIMIT:
+        if len(vocabulary) + len(tokens) > _CACHE_LIMIT:
             vocabulary.clear()
-        ids = list(map(vocabulary.get, words))
+        ids = list(map(vocabulary.get, tokens))
         if None in ids:
             first = len(vocabulary)
-            new = [w for w in dict.fromkeys(w for w, i in zip(words, ids, strict=True) if i is None)]
+            new = [w for w in dict.fromkeys(w for w, i in zip(tokens, ids, strict=True) if i is None)]
             vocabulary.update(zip(new, range(first, first + len(new)), strict=True))
             self._add_blocks(new, first)
-            ids = list(map(vocabulary.__getitem__, words))
-        return ids
+            ids = list(map(vocabulary.__getitem__, tokens))
+        return np.array(ids, dtype=np.int64)
 
     # --- state scores --------------------------------------------------------------------
 
@@ -138,13 +163,13 @@ class CompiledCrf:
         """Summed feature weights (tokens, labels) of every token of the batch, one row per token,
         as CRFsuite computes them for `sentence_features`; also each token's position and its
         sentence's length."""
-        words = [t if t.isascii() else unicodedata.normalize("NFC", t) for tokens in sentences for t in tokens]
+        tokens = [t for sentence in sentences for t in sentence]
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-        total = len(words)
+        total = len(tokens)
         index = np.arange(total)
         position = index - np.repeat(np.cumsum(lengths) - lengths, lengths)
         length = np.repeat(lengths, lengths)
-        ids = self._ids(words)  # may grow self._blocks, so before indexing it
+        ids = self._ids(tokens)  # may grow the per-word arrays, so before indexing them
         blocks = self._blocks[ids]
         scores = blocks[:, _OWN].copy()
         # Neighbour features: token i gets row _AS_MINUS1 of word i-1, and so on; pads at the edges.
@@ -159,60 +184,73 @@ class CompiledCrf:
             scores += np.where(inside[:, None], shifted, self._pad[offset])
         scores[position == 0] += self._bos
         scores[position == length - 1] += self._eos
-        scores += self._run_scores(words, position)
-        lowers = [w.lower() for w in words]
-        self._pair_scores(lowers, position, length, scores)
-        self._lexicon_scores(lowers, position, length, scores)
+        scores += self._run_scores(self._caps[ids], position)
+        self._pair_scores(self._pair_ids[ids], position, length, scores)
+        self._lexicon_scores(ids, position, length, scores)
         return scores, position, lengths
 
-    def _run_scores(self, words: Sequence[str], position: np.ndarray) -> np.ndarray:
+    def _run_scores(self, caps: np.ndarray, position: np.ndarray) -> np.ndarray:
         """The run=<length>:<position> features of runs of capitalised tokens, within sentences."""
-        caps = np.array([w[:1].isupper() for w in words], dtype=bool)  # features.is_cap
         before = np.concatenate([[False], caps[:-1]]) & (position > 0)
         first = caps & ~before
         run = np.cumsum(first) - 1
         starts = np.flatnonzero(first)
         sizes = np.bincount(run[caps], minlength=len(starts))
-        at = np.zeros(len(words), dtype=np.int64)
-        size = np.zeros(len(words), dtype=np.int64)
+        at = np.zeros(len(caps), dtype=np.int64)
+        size = np.zeros(len(caps), dtype=np.int64)
         at[caps] = np.flatnonzero(caps) - starts[run[caps]] + 1
         size[caps] = sizes[run[caps]]
         return self._runs[np.minimum(size, 5), np.minimum(at, 4)]
 
-    def _pair_scores(self, lowers: Sequence[str], position: np.ndarray, length: np.ndarray,
+    def _pair_scores(self, pair_ids: np.ndarray, position: np.ndarray, length: np.ndarray,
                      out: np.ndarray) -> None:
         """Add the word-pair features: each adjacent pair inside a sentence adds to both of its
-        words and to the word after it."""
-        pairs = self._pairs
-        lefts = self._pair_lefts
-        for i in [k for k, lower in enumerate(lowers[:-1], start=1) if lower in lefts]:
-            found = pairs.get(f"{lowers[i - 1]}|{lowers[i]}")
-            if found is None or position[i] == 0:
-                continue
-            out[i] += found[0]
-            out[i - 1] += found[1]
-            if position[i] + 1 < length[i]:
-                out[i + 1] += found[2]
+        words and to the word after it. Pairs are found as integer codes of their two words."""
+        if not len(self._pair_codes):
+            return
+        at = np.flatnonzero((pair_ids[:-1] >= 0) & (pair_ids[1:] >= 0) & (position[1:] > 0)) + 1
+        codes = pair_ids[at - 1] * self._pair_base + pair_ids[at]
+        slots = np.minimum(np.searchsorted(self._pair_codes, codes), len(self._pair_codes) - 1)
+        hit = self._pair_codes[slots] == codes
+        at = at[hit]
+        vectors = self._pair_vectors[self._pair_rows[slots[hit]]]
+        # In this order a token gets the pair before it (as the word after), then its own pair as
+        # the second word, then as the first: the order CRFsuite's sum took (scores to the last bit).
+        after = position[at] + 1 < length[at]
+        out[at[after] + 1] += vectors[after, 2]
+        out[at] += vectors[:, 0]
+        out[at - 1] += vectors[:, 1]
 
-    def _lexicon_scores(self, lowers: Sequence[str], position: np.ndarray, length: np.ndarray,
+    def _lexicon_scores(self, ids: np.ndarray, position: np.ndarray, length: np.ndarray,
                         out: np.ndarray) -> None:
-        """Add the longest-match lexicon entity features (gzB/gzI), left to right in each sentence."""
-        longest = self.lexicon.longest
-        free = 0  # first token not inside an earlier match
-        for i in [k for k, lower in enumerate(lowers) if lower in longest]:
-            if i < free:
-                continue
-            size, label = self.lexicon.match_at(lowers, i, i + int(length[i] - position[i]))
-            if size:
-                suffix = f"={label}/{min(size, 3)}"
-                out[i] += self._weight("gzB" + suffix)
-                out[i + 1 : i + size] += self._weight("gzI" + suffix)
-                free = i + size
+        """Add the longest-match lexicon entity features (gzB/gzI), left to right in each sentence,
+        as `features.lexicon_features` finds them with `EntityLexicon.match_at`."""
+        starts, sizes, labels = self._trie.longest_matches(self._lexicon_ids[ids], position, length)
+        # Left to right, a match starting inside an earlier accepted one is dropped. Only matches of
+        # two tokens or more can cover a later start, so only they need the loop.
+        keep = np.ones(len(starts), dtype=bool)
+        free = 0
+        for k in np.flatnonzero(sizes > 1).tolist():
+            if starts[k] < free:
+                keep[k] = False
+            else:
+                free = int(starts[k] + sizes[k])
+        multi = keep & (sizes > 1)
+        covered = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.add.at(covered, starts[multi] + 1, 1)
+        np.add.at(covered, starts[multi] + sizes[multi], -1)
+        keep &= np.cumsum(covered)[starts] == 0  # inside an accepted longer match (not its first token)
+        starts, sizes, labels = starts[keep], sizes[keep], labels[keep]
+        bucket = np.minimum(sizes, 3)
+        out[starts] += self._gz["gzB"][labels, bucket]
+        inner = np.repeat(starts, sizes - 1) + _ranks(sizes - 1) + 1
+        out[inner] += np.repeat(self._gz["gzI"][labels, bucket], sizes - 1, axis=0)
 
     # --- decoding ------------------------------------------------------------------------
 
     def decode(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[str], list[float]]]:
-        """Viterbi tags and the marginal of each chosen tag, for every sentence (none empty)."""
+        """Viterbi tags (IOB2) and the marginal of each chosen tag (within [0, 1]), for every
+        sentence (none empty)."""
         if not sentences:
             return []
         scores, position, lengths = self.state_scores(sentences)
@@ -225,14 +263,121 @@ class CompiledCrf:
         padded[position, column] = scores
         paths, marginals = _viterbi_and_marginals(padded, lengths[order], self.transitions)
         best = paths[position, column]
-        chosen = marginals[position, column, best].tolist()
-        labels = [self.labels[y] for y in best.tolist()]
+        chosen = np.clip(marginals[position, column, best], 0.0, 1.0).tolist()
+        # IOB2, as builder.ner.conll.to_iob2 makes it: an I- that does not continue its type is a B-.
+        previous = np.where(position > 0, self._types[np.roll(best, 1)], -1)
+        best = np.where(self._inside[best] & (previous != self._types[best]), self._begin_of[best], best)
+        labels = [self._tag_names[y] for y in best.tolist()]
         out = []
         start = 0
         for n in lengths.tolist():
-            out.append((labels[start : start + n], chosen[start : start + n]))
+            out.append((tuple(labels[start : start + n]), tuple(chosen[start : start + n])))
             start += n
         return out
+
+
+class _EntityTrie:
+    """The lexicon's entity strings as a trie over word ids, walked for all tokens of a batch at once.
+
+    Node 0 is the root; a node's child by a word is found by the code node * len(words) + word id
+    (sorted codes, `searchsorted`). Entity strings are split on spaces: a token with a space inside
+    (the segmenter never makes one) matches no entity here, where joining strings could."""
+
+    def __init__(self, entities: Mapping[str, str]) -> None:
+        self.words: dict[str, int] = {}
+        for key in entities:
+            for word in key.split(" "):
+                self.words.setdefault(word, len(self.words))
+        self.labels = sorted(set(entities.values()))
+        label_ids = {label: k for k, label in enumerate(self.labels)}
+        base = max(1, len(self.words))
+        children: dict[int, int] = {}
+        ends = [-1]  # per node: the label id of the entity ending there, -1 if none
+        depth = 0
+        for key, label in entities.items():
+            node = 0
+            parts = key.split(" ")
+            depth = max(depth, len(parts))
+            for word in parts:
+                code = node * base + self.words[word]
+                if code not in children:
+                    children[code] = len(ends)
+                    ends.append(-1)
+                node = children[code]
+            ends[node] = label_ids[label]
+        self._base = base
+        self._depth = depth
+        order = sorted(children)
+        self._codes = np.array(order, dtype=np.int64)
+        self._children = np.array([children[c] for c in order], dtype=np.int64)
+        self._ends = np.array(ends, dtype=np.int64)
+
+    def longest_matches(self, words: np.ndarray, position: np.ndarray, length: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For every token that starts an entity within its sentence: (token index, tokens in the
+        longest such entity, its label id), in token order. `words` are the tokens' word ids."""
+        total = len(words)
+        starts = np.flatnonzero(words >= 0)
+        sizes = np.zeros(len(starts), dtype=np.int64)
+        labels = np.zeros(len(starts), dtype=np.int64)
+        if not len(self._codes) or not len(starts):
+            return starts, sizes, labels
+        ends = starts - position[starts] + length[starts]
+        nodes = np.zeros(len(starts), dtype=np.int64)
+        alive = np.arange(len(starts))
+        for step in range(self._depth):
+            at = starts[alive] + step
+            inside = at < ends[alive]
+            alive, at = alive[inside], at[inside]
+            word = words[np.minimum(at, total - 1)]
+            codes = nodes[alive] * self._base + word
+            slots = np.minimum(np.searchsorted(self._codes, codes), len(self._codes) - 1)
+            hit = (word >= 0) & (self._codes[slots] == codes)
+            alive = alive[hit]
+            if not len(alive):
+                break
+            nodes[alive] = self._children[slots[hit]]
+            label = self._ends[nodes[alive]]
+            ending = alive[label >= 0]
+            sizes[ending] = step + 1
+            labels[ending] = label[label >= 0]
+        found = sizes > 0
+        return starts[found], sizes[found], labels[found]
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n - 1 for every n in counts, concatenated."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _pair_table(pairs: dict[str, np.ndarray], size: int
+                ) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    """Word-pair weights keyed by integers: an id for every word a pair can start or end with,
+    each pair's code (left id * number of words + right id, sorted, for `searchsorted`), the
+    row of its (3, labels) weights for each code, and those weights.
+
+    A key "a|b|c" (a word may hold a "|") is registered under both of its splits: whichever two
+    tokens join to it carry the feature."""
+    splits = [(key[:i], key[i + 1 :], row) for row, key in enumerate(pairs)
+              for i, char in enumerate(key) if char == "|"]
+    words: dict[str, int] = {}
+    for left, right, _ in splits:
+        words.setdefault(left, len(words))
+        words.setdefault(right, len(words))
+    base = max(1, len(words))
+    codes = np.array([words[left] * base + words[right] for left, right, _ in splits], dtype=np.int64)
+    rows = np.array([row for _, _, row in splits], dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    vectors = np.stack(list(pairs.values())) if pairs else np.zeros((0, 3, size))
+    return words, codes[order], rows[order], vectors
+
+
+def _grow(array: np.ndarray, size: int, fill: object) -> np.ndarray:
+    """`array` extended along its first axis to `size` rows of `fill`."""
+    grown = np.full((size, *array.shape[1:]), fill, dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
 
 
 def _file_key(path: Path) -> tuple[str, int, int]:

@@ -250,3 +250,24 @@ def test_deduplicate_keeps_the_first_set() -> None:
     kept, dropped = deduplicate([Example(first, "idner"), Example(second, "ugm")])
     assert kept == [Example(first, "idner")]
     assert dropped == {"ugm": 1}
+
+
+def test_fast_decoder_equals_crfsuite_on_lexicon_entities(model: CrfNerModel) -> None:
+    """Sentences made of the lexicon's own entity strings, back to back and overlapping, so the
+    batched longest-match (a trie walked over all tokens at once) meets every case of the
+    left-to-right reading: a longer match covering the start of another, matches cut by the
+    sentence's end, and single words."""
+    entities = sorted(model.lexicon.entities)
+    multi = [e.split(" ") for e in entities if e.count(" ") >= 2][:40]
+    firsts = {e.split(" ")[0] for e in entities}
+    # An entity whose second word also starts an entity: the first match must cover the second start.
+    covering = [e.split(" ") for e in entities if e.count(" ") >= 1 and e.split(" ")[1] in firsts][:40]
+    assert len(multi) == 40 and len(covering) == 40
+    sentences = [["Kata", *a, "dan", *b, "."] for a, b in zip(multi, covering, strict=True)]
+    sentences += [[*a, *b] for a, b in zip(covering, multi, strict=True)]
+    sentences += [a[:-1] for a in multi]  # cut before the entity ends
+    sentences += [[w.capitalize() for w in a] for a in covering]
+    fast, reference = model.predict(sentences), model.predict_reference(sentences)
+    assert [t.tags for t in fast] == [t.tags for t in reference]
+    for f, r in zip(fast, reference, strict=True):
+        assert f.scores == pytest.approx(r.scores, abs=1e-4)

@@ -37,4 +37,4 @@ class CrfEntityTagger:
         spans = [
             tags_to_spans(s.text, s.tokens, t.tags, self.name, t.scores) for s, t in zip(sentences, tagged, strict=True)
         ]
-        return spans, [[min(1.0, max(0.0, float(p))) for p in t.scores] for t in tagged]
+        return spans, [list(t.scores) for t in tagged]  # marginals, already within [0, 1]
