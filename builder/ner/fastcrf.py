@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pycrfsuite
 
-from builder.ner.features import EntityLexicon, is_cap, own_features, word_shape
+from builder.ner.features import NEIGHBOUR_VALUES, OWN_TEMPLATES, EntityLexicon, is_cap
 
 # Rows of a word's cached block: its own features (_OWN), then what it adds to a token that
 # sees it at offset +2, +1, -1 or -2; e.g. _AS_MINUS1 sums the "-1w=<word>" (and -1sh, -1s3,
@@ -87,6 +87,8 @@ class CompiledCrf:
         self._pair_ids = np.full(1024, -1, dtype=np.int64)
         self._lexicon_ids = np.full(1024, -1, dtype=np.int64)
         self._trie = _EntityTrie(lexicon.entities)
+        self._templates = _block_templates(lexicon)
+        self._template_weights = _template_weights(rows, self._matrix, {name for _, name, _ in self._templates})
         labels_seen = self._trie.labels
         # gzB/gzI weights by (entity label, min(entity length, 3)).
         self._gz = {part: np.array([[self._weight(f"{part}={label}/{n}") if n else zero for n in range(4)]
@@ -97,25 +99,12 @@ class CompiledCrf:
     def _weight(self, attribute: str) -> np.ndarray:
         return self._weights.get(attribute, self._zero)
 
-    def _block_features(self, word: str) -> list[list[str]]:
-        """The feature strings `word` contributes, per row of its block (see the module doc)."""
-        lower = word.lower()
-        shape = word_shape(word)
-        tendency = self.lexicon.words.get(lower, "")
-        rows: list[list[str]] = [list(own_features(word)), [f"2w={lower}", f"2sh={shape}"], [], [],
-                                 [f"-2w={lower}", f"-2sh={shape}"]]
-        if tendency:
-            rows[_OWN].append("tk=" + tendency)
-        for offset, row in ((-1, _AS_MINUS1), (1, _AS_PLUS1)):
-            rows[row] += [f"{offset}w={lower}", f"{offset}sh={shape}", f"{offset}s3={lower[-3:]}"]
-            if is_cap(word):
-                rows[row].append(f"{offset}cap")
-            if tendency:
-                rows[row].append(f"{offset}tk={tendency.split(':')[0]}")
-        return rows
-
     def _add_blocks(self, tokens: Sequence[str], first: int) -> None:
-        """Fill the blocks (and flags) of new words, which get ids first, first + 1, ..."""
+        """Fill the blocks (and flags) of new words, which get ids first, first + 1, ...
+
+        Each template's weights are gathered for all new words at once and added in the order
+        `sentence_features` lists the features, so a block is the sum CRFsuite takes, to the last bit.
+        """
         needed = first + len(tokens)
         if needed > len(self._blocks):
             grown = max(needed, 2 * len(self._blocks))
@@ -128,20 +117,14 @@ class CompiledCrf:
         self._caps[first:needed] = [is_cap(w) for w in words]
         self._pair_ids[first:needed] = [self._pair_words.get(w, -1) for w in lowers]
         self._lexicon_ids[first:needed] = [self._trie.words.get(w, -1) for w in lowers]
-        features: list[str] = []
-        cells: list[int] = []
-        for k, word in enumerate(words):
-            for row, group in enumerate(self._block_features(word)):
-                features += group
-                cells += [5 * k + row] * len(group)
-        get = self._attribute_rows.get
-        found = np.fromiter((get(f, -1) for f in features), dtype=np.int64, count=len(features))
-        known = found >= 0
-        weights = self._matrix[found[known]]
-        targets = np.asarray(cells, dtype=np.int64)[known]
-        blocks = np.stack([np.bincount(targets, weights=weights[:, label], minlength=5 * len(words))
-                           for label in range(len(self.labels))], axis=1)
-        self._blocks[first:needed] = blocks.reshape(len(words), 5, len(self.labels))
+        blocks = np.zeros((len(words), 5, len(self.labels)))
+        values: dict[Callable[[str, str], str | None], list[str | None]] = {}
+        for row, name, value_of in self._templates:
+            if value_of not in values:
+                values[value_of] = list(map(value_of, words, lowers))
+            index, weights = self._template_weights[name]
+            blocks[:, row] += weights[[index.get(v, 0) for v in values[value_of]]]  # type: ignore[arg-type]
+        self._blocks[first:needed] = blocks
 
     def _ids(self, tokens: Sequence[str]) -> np.ndarray:
         """The cached word id of every token (as written: the NFC form is taken once, for a new word)."""
@@ -274,6 +257,43 @@ class CompiledCrf:
             out.append((tuple(labels[start : start + n]), tuple(chosen[start : start + n])))
             start += n
         return out
+
+
+def _block_templates(lexicon: EntityLexicon) -> list[tuple[int, str, Callable[[str, str], str | None]]]:
+    """What a word puts in each row of its block: (row, feature name, the word's value for it), in
+    the order `features.sentence_features` lists a token's features (see the module doc)."""
+    def tendency(word: str, lower: str) -> str | None:
+        return lexicon.words.get(lower) or None
+
+    def tendency_label(word: str, lower: str) -> str | None:
+        found = lexicon.words.get(lower)
+        return found.split(":")[0] if found else None
+
+    templates = [(_OWN, name, value_of) for name, value_of in OWN_TEMPLATES] + [(_OWN, "tk=", tendency)]
+    for offset, row in ((2, _AS_PLUS2), (-2, _AS_MINUS2)):
+        templates += [(row, f"{offset}{name}", NEIGHBOUR_VALUES[name]) for name in ("w=", "sh=")]
+    for offset, row in ((-1, _AS_MINUS1), (1, _AS_PLUS1)):
+        templates += [(row, f"{offset}{name}", value_of) for name, value_of in NEIGHBOUR_VALUES.items()]
+        templates.append((row, f"{offset}tk=", tendency_label))
+    return templates
+
+
+def _template_weights(rows: Mapping[str, int], matrix: np.ndarray, names: set[str]
+                      ) -> dict[str, tuple[dict[str, int], np.ndarray]]:
+    """For each feature name, its values' rows {value: k} and their weights (row 0: zeros, for a
+    value the model never saw): the attribute "w=jakarta" is value "jakarta" of name "w="."""
+    found: dict[str, dict[str, int]] = {name: {} for name in names}
+    for attribute, row in rows.items():
+        if attribute in names:  # a flag: "b", "title", "1cap"
+            found[attribute][""] = row
+        elif (cut := attribute.find("=")) >= 0 and (name := attribute[: cut + 1]) in names:
+            found[name][attribute[cut + 1 :]] = row
+    out = {}
+    for name, values in found.items():
+        weights = np.zeros((len(values) + 1, matrix.shape[1]))
+        weights[1:] = matrix[list(values.values())]
+        out[name] = ({value: k for k, value in enumerate(values, start=1)}, weights)
+    return out
 
 
 class _EntityTrie:

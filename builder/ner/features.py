@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,36 +41,54 @@ def is_cap(word: str) -> bool:
     return word[:1].isupper()
 
 
+def _flag(fires: Callable[[str], object]) -> Callable[[str, str], str | None]:
+    """A feature with no value: "" when it fires on the word, else None."""
+    return lambda word, lower: "" if fires(word) else None
+
+
+def _lower(word: str, lower: str) -> str:
+    return lower
+
+
+def _shape(word: str, lower: str) -> str:
+    return word_shape(word)
+
+
+def _suffix3(word: str, lower: str) -> str:
+    return lower[-3:]
+
+
+#: The features of a token's own word, in order, as (name, value): the value is read from the word
+#: and its lower case, None where the feature does not fire; the feature string is name + value
+#: ("w=jakarta", "title"). The CRF's NumPy decoder (fastcrf.py) reads the same list.
+OWN_TEMPLATES: tuple[tuple[str, Callable[[str, str], str | None]], ...] = (
+    ("b", lambda word, lower: ""),
+    ("w=", _lower),
+    ("sh=", _shape),
+    ("p2=", lambda word, lower: lower[:2]),
+    ("p3=", lambda word, lower: lower[:3]),
+    ("p4=", lambda word, lower: lower[:4]),
+    ("s2=", lambda word, lower: lower[-2:]),
+    ("s3=", _suffix3),
+    ("s4=", lambda word, lower: lower[-4:]),
+    ("len=", lambda word, lower: str(min(len(word), 12))),
+    ("title", _flag(str.istitle)),
+    ("upper", _flag(lambda word: word.isupper() and any(c.isalpha() for c in word))),
+    ("digit", _flag(lambda word: any(c.isdigit() for c in word))),
+    ("hyphen", _flag(lambda word: "-" in word)),
+    ("hy0=", lambda word, lower: lower.split("-", 1)[0] if "-" in word else None),
+    ("abbrdot", _flag(_TRAILING_TITLE.match)),
+    ("punct", _flag(_PUNCT.match)),
+)
+#: Templates of a neighbour's word (the feature name gets its offset in front: "-1w=", "2sh=").
+NEIGHBOUR_VALUES = {"w=": _lower, "sh=": _shape, "s3=": _suffix3, "cap": _flag(lambda word: is_cap(word))}
+
+
 @lru_cache(maxsize=1 << 18)
 def own_features(word: str) -> tuple[str, ...]:
     """Features of a token that do not depend on its neighbours (cached: news vocabulary repeats)."""
     lower = word.lower()
-    feats = [
-        "b",
-        "w=" + lower,
-        "sh=" + word_shape(word),
-        "p2=" + lower[:2],
-        "p3=" + lower[:3],
-        "p4=" + lower[:4],
-        "s2=" + lower[-2:],
-        "s3=" + lower[-3:],
-        "s4=" + lower[-4:],
-        f"len={min(len(word), 12)}",
-    ]
-    if word.istitle():
-        feats.append("title")
-    if word.isupper() and any(c.isalpha() for c in word):
-        feats.append("upper")
-    if any(c.isdigit() for c in word):
-        feats.append("digit")
-    if "-" in word:
-        feats.append("hyphen")
-        feats.append("hy0=" + lower.split("-", 1)[0])
-    if _TRAILING_TITLE.match(word):
-        feats.append("abbrdot")
-    if _PUNCT.match(word):
-        feats.append("punct")
-    return tuple(feats)
+    return tuple(name + value for name, value_of in OWN_TEMPLATES if (value := value_of(word, lower)) is not None)
 
 
 def _cap_runs(tokens: Sequence[str]) -> list[tuple[int, int]]:
