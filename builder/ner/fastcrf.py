@@ -450,25 +450,26 @@ def _viterbi_and_marginals(states: np.ndarray, lengths: np.ndarray,
     byte-reproducible; tests/test_ner_model.py checks it).
     """
     positions, count, size = states.shape
-    active = [int((lengths > t).sum()) for t in range(positions)]
+    # active[t]: sentences longer than t (lengths are sorted longest first); active[positions] = 0.
+    active = np.searchsorted(-lengths, -np.arange(positions + 1), side="left").tolist()
     delta = np.empty_like(states)
     back = np.zeros((positions, count, size), dtype=np.int8)
     delta[0] = states[0]
+    into = np.ascontiguousarray(transitions.T)  # [to, from]: argmax runs along the last axis
+    cells = np.arange(count * size)
     for t in range(1, positions):
         k = active[t]
-        candidates = delta[t - 1, :k, :, None] + transitions
+        candidates = (delta[t - 1, :k, None, :] + into).reshape(k * size, size)
         best = candidates.argmax(axis=1)
-        back[t, :k] = best
-        delta[t, :k] = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0, :] + states[t, :k]
+        back[t, :k] = best.reshape(k, size)
+        delta[t, :k] = candidates[cells[: k * size], best].reshape(k, size) + states[t, :k]
     paths = np.zeros((positions, count), dtype=np.int64)
-    last = lengths - 1
     columns = np.arange(count)
-    current = delta[last, columns].argmax(axis=1)
+    current = delta[lengths - 1, columns].argmax(axis=1)
     for t in range(positions - 1, -1, -1):
-        k = active[t]
-        ending = last[:k] == t
-        paths[t, :k][ending] = current[:k][ending]
-        if t + 1 < positions and (following := active[t + 1]):
+        # The sentences that end at t (columns active[t + 1] to active[t]) start their path there.
+        paths[t, active[t + 1] : active[t]] = current[active[t + 1] : active[t]]
+        if following := active[t + 1]:
             paths[t, :following] = back[t + 1, columns[:following], paths[t + 1, :following]]
     exp_transitions = np.exp(transitions)
     exp_states = np.exp(states - states.max(axis=2, keepdims=True))

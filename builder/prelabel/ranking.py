@@ -26,10 +26,15 @@ def sentence_uncertainty(*confidences: Iterable[float]) -> float:
     """
     lowest = 1.0
     for group in confidences:
-        for value in group:
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"a confidence must be a probability in [0, 1], got {value!r}")
-            lowest = min(lowest, value)
+        values = list(group)
+        if not values:
+            continue
+        low, total = min(values), sum(values)
+        # NaN compares false both ways, so min and max may pass over it; the sum is NaN then.
+        if not (0.0 <= low and max(values) <= 1.0) or total != total:
+            bad = next(v for v in values if not 0.0 <= v <= 1.0)
+            raise ValueError(f"a confidence must be a probability in [0, 1], got {bad!r}")
+        lowest = min(lowest, low)
     return 1.0 - lowest
 
 

@@ -14,6 +14,10 @@ def test_uncertainty_is_one_minus_the_least_confident_decision():
 def test_uncertainty_rejects_values_that_are_not_probabilities():
     with pytest.raises(ValueError, match="1.5"):
         sentence_uncertainty([1.5])
+    with pytest.raises(ValueError, match="-0.1"):
+        sentence_uncertainty([0.5], [0.9, -0.1])
+    with pytest.raises(ValueError, match="nan"):  # NaN passes min() and max() unnoticed
+        sentence_uncertainty([0.5, float("nan"), 0.7])
 
 
 def test_queue_puts_uncertain_first_and_spreads_articles():
