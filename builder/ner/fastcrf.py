@@ -50,7 +50,6 @@ class CompiledCrf:
         np.add.at(self._matrix, tuple(np.array(cells, dtype=np.int64).reshape(-1, 2).T),
                   np.fromiter(state_features.values(), dtype=float, count=len(state_features)))
         self._attribute_rows = rows
-        self._weights: dict[str, np.ndarray] = dict(zip(rows, self._matrix, strict=True))
         # For IOB2: each label's entity type (-1 for O), whether it is an I-, and the B- of its type.
         self._tag_names = list(self.labels)
         types = {label[2:] for label in self.labels if label != "O"}
@@ -66,17 +65,17 @@ class CompiledCrf:
         self.lexicon = lexicon
         zero = np.zeros(size)
         self._zero = zero
-        self._pad = {o: self._weights.get(f"{o}w=<pad>", zero) for o in (-2, -1, 1, 2)}
-        self._bos = self._weights.get("BOS", zero)
-        self._eos = self._weights.get("EOS", zero)
-        self._runs = np.array([[self._weights.get(f"run={length}:{position}", zero) if length else zero
+        self._pad = {o: self._weight(f"{o}w=<pad>") for o in (-2, -1, 1, 2)}
+        self._bos = self._weight("BOS")
+        self._eos = self._weight("EOS")
+        self._runs = np.array([[self._weight(f"run={length}:{position}") if length else zero
                                 for position in range(5)] for length in range(6)])
         # Word-pair features, keyed by "a|b": what the pair adds to b, to a, and to the word after b.
         pairs: dict[str, np.ndarray] = {}
-        for prefix, row in (("-1w|w=", 0), ("w|+1w=", 1), ("-2w|-1w=", 2)):
-            for attribute, vector in self._weights.items():
-                if attribute.startswith(prefix):
-                    pairs.setdefault(attribute[len(prefix):], np.zeros((3, size)))[row] = vector
+        prefixes = {"-1w|w=": 0, "w|+1w=": 1, "-2w|-1w=": 2}
+        for attribute, k in rows.items():
+            if "|" in attribute and (row := prefixes.get(attribute[: attribute.find("=") + 1])) is not None:
+                pairs.setdefault(attribute[attribute.find("=") + 1 :], np.zeros((3, size)))[row] = self._matrix[k]
         self._pair_words, self._pair_codes, self._pair_rows, self._pair_vectors = _pair_table(pairs, size)
         self._pair_base = max(1, len(self._pair_words))
         # Per cached word (by id): its block, whether it is capitalised, its id among the pairs'
@@ -97,7 +96,8 @@ class CompiledCrf:
     # --- per-word blocks ---------------------------------------------------------------
 
     def _weight(self, attribute: str) -> np.ndarray:
-        return self._weights.get(attribute, self._zero)
+        row = self._attribute_rows.get(attribute)
+        return self._zero if row is None else self._matrix[row]
 
     def _add_blocks(self, tokens: Sequence[str], first: int) -> None:
         """Fill the blocks (and flags) of new words, which get ids first, first + 1, ...
