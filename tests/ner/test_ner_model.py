@@ -271,3 +271,19 @@ def test_fast_decoder_equals_crfsuite_on_lexicon_entities(model: CrfNerModel) ->
     assert [t.tags for t in fast] == [t.tags for t in reference]
     for f, r in zip(fast, reference, strict=True):
         assert f.scores == pytest.approx(r.scores, abs=1e-4)
+
+
+def test_fast_decoder_is_the_same_after_its_word_cache_is_dropped(model: CrfNerModel,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past _CACHE_LIMIT distinct words the decoder drops its per-word cache (blocks, capital,
+    pair and lexicon ids) and starts again; tags and scores must not change."""
+    from builder.ner import fastcrf
+
+    sentences = example_token_lists()
+    assert len({word for tokens in sentences for word in tokens}) > 2 * 300  # so the cache is dropped
+    expected = CrfNerModel.load(model.path).predict(sentences)
+    small = CrfNerModel.load(model.path)
+    monkeypatch.setattr(fastcrf, "_CACHE_LIMIT", 300)
+    tagged = [t for start in range(0, len(sentences), 7) for t in small.predict(sentences[start : start + 7])]
+    assert len(small._compiled._vocabulary) <= 300
+    assert tagged == expected
