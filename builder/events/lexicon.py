@@ -141,7 +141,10 @@ class EventLexicon:
 
     def find_words(self, words: Sequence[str]) -> list[tuple[int, int, Trigger]]:
         """Like `find`, for a sentence given as its token texts."""
-        lowered = [w.lower() for w in words]
+        return self.find_lowered([w.lower() for w in words])
+
+    def find_lowered(self, lowered: Sequence[str]) -> list[tuple[int, int, Trigger]]:
+        """Like `find_words`, for a sentence given as its lower-cased token texts."""
         if self._firsts.isdisjoint(lowered):  # type: ignore[attr-defined]
             return []
         lookup = self._forms.get  # type: ignore[attr-defined]

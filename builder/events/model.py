@@ -85,6 +85,7 @@ class EventModel:
         self._coef = coef.astype(np.float64)
         self._intercept = intercept.astype(np.float64)
         self._index = {f: i for i, f in enumerate(data.features)}
+        self._class_types = [c.split("+") for c in data.classes]
         self._forms = FormIndex(data.stems, data.seen_forms)
         self._phrases = PhraseIndex((keys, types) for keys, types in data.phrases)
         self._phrases_by_head: dict[str, list[tuple[str, ...]]] = {}
@@ -143,15 +144,13 @@ class EventModel:
 
     def candidates(self, words: Sequence[str]) -> list[tuple[int, list[str]]]:
         """(token index, features) of each token that is a form of a known stem."""
-        return self._read(words)[1]
+        return self._read(words, [w.lower() for w in words])[1]
 
-    def _read(self, words: Sequence[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-        """The match keys of a sentence's words (stems where known), and its candidates with their features."""
-        texts = list(words)
-        lowers = [w.lower() for w in texts]
-        lookup = self._forms.get
-        forms = [lookup(w) for w in lowers]
-        if not any(forms):
+    def _read(self, words: Sequence[str], lowers: list[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+        """The match keys of a sentence's words (stems where known), and its candidates with their features;
+        `lowers` are the words lower-cased."""
+        forms = list(map(self._forms.get, lowers))
+        if not any(forms):  # most sentences: no candidate, and the keys are the lower-cased words
             return lowers, []
         keys = [f.stem if f is not None else w for f, w in zip(forms, lowers, strict=True)]
         in_phrase: list[tuple[str, ...]] = [()] * len(lowers)
@@ -159,28 +158,43 @@ class EventModel:
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
         lexicon_types = self.data.lexicon_types
-        found = [(i, candidate_features(i, form, texts, lowers, lexicon_types, in_phrase, keys))
+        found = [(i, candidate_features(i, form, words, lowers, lexicon_types, in_phrase, keys))
                  for i, form in enumerate(forms) if form is not None]
         return keys, found
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
-        index = self._index
+        column_of = self._index.get
         columns: list[int] = []
         starts: list[int] = []
         rows: list[int] = []
         for row, feats in enumerate(feature_lists):
-            found = [index[f] for f in feats if f in index]
+            found = [c for c in map(column_of, feats) if c is not None]
             if found:
                 rows.append(row)
                 starts.append(len(columns))
                 columns += found
         logits = np.tile(self._intercept, (len(feature_lists), 1))
-        if columns:  # one gather and one segmented sum for the whole batch
-            logits[rows] += np.add.reduceat(self._coef[columns], starts, axis=0)
+        if columns:
+            logits[rows] += self._summed_weights(np.array(columns), np.array(starts))
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         return logits / logits.sum(axis=1, keepdims=True)
+
+    def _summed_weights(self, columns: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Per segment of `columns` (each begins at one of `starts`), the sum of its features' weight rows,
+        added up in the segment's order: the same sums as `np.add.reduceat(coef[columns], starts)`, in a few
+        whole-batch steps (the k-th feature of every segment at once) rather than one segment at a time."""
+        lengths = np.diff(starts, append=len(columns))
+        order = np.argsort(-lengths, kind="stable")  # longest first: the segments still going form a prefix
+        starts, lengths = starts[order], lengths[order]
+        sums = self._coef[columns[starts]]
+        for k in range(1, int(lengths[0])):
+            going = int(np.count_nonzero(lengths > k))
+            sums[:going] += self._coef[columns[starts[:going] + k]]
+        out = np.empty_like(sums)
+        out[order] = sums
+        return out
 
     def _extend(self, keys: Sequence[str], first: int) -> int:
         """The end of a known multi-word trigger starting at `first` (first + 1 if none)."""
@@ -199,49 +213,58 @@ class EventModel:
     ) -> tuple[list[list[TriggerPrediction]], list[list[float]]]:
         """`predict`, and per sentence the probability of the class chosen for each candidate: its event
         class where it passed the threshold, else "none" (1 - the best event class's if there is no "none")."""
-        read = [self._read(words) for words in sentences]
+        lowered = [[w.lower() for w in words] for words in sentences]  # once, for the classifier and the rules
+        read = [self._read(words, lowers) for words, lowers in zip(sentences, lowered, strict=True)]
         flat = [feats for _, found in read for _, feats in found]
         probs = self.probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
         events = probs.copy()
         if self._none >= 0:
             events[:, self._none] = -1.0
         best_classes = events.argmax(axis=1)  # the likeliest event class, even where "no event" is likelier
+        # As Python lists: indexing a numpy array once per candidate costs more than the whole conversion.
+        best_probabilities = probs[np.arange(len(probs)), best_classes].tolist()
+        none_probabilities = probs[:, self._none].tolist() if self._none >= 0 else None
+        best_list = best_classes.tolist()
+        threshold = self.data.threshold
         out: list[list[TriggerPrediction]] = []
         confidences: list[list[float]] = []
         row = 0
-        for words, (keys, found) in zip(sentences, read, strict=True):
+        for lowers, (keys, found) in zip(lowered, read, strict=True):
             predictions = []
             confidence = []
             for i, _ in found:
-                best = int(best_classes[row])
-                probability = float(probs[row, best])
-                none = float(probs[row, self._none]) if self._none >= 0 else 1.0 - probability
+                best = best_list[row]
+                probability = best_probabilities[row]
+                none = none_probabilities[row] if none_probabilities is not None else 1.0 - probability
                 row += 1
-                if probability < self.data.threshold:
+                if probability < threshold:
                     confidence.append(min(1.0, max(0.0, none)))
                     continue
                 confidence.append(min(1.0, max(0.0, probability)))
                 last = self._extend(keys, i)
-                for event_type in self.data.classes[best].split("+"):
+                for event_type in self._class_types[best]:
                     predictions.append(TriggerPrediction(event_type, i, last, probability))
             if self._rules is not None:
-                predictions = self._add_rules(words, predictions)
+                predictions = self._add_rules(lowers, predictions)
             out.append(predictions)
             confidences.append(confidence)
         return out, confidences
 
-    def _add_rules(self, words: Sequence[str], predictions: list[TriggerPrediction]) -> list[TriggerPrediction]:
-        """The classifier's predictions and the trusted lexicon entries' (the higher score where both agree)."""
-        by_place = {(p.type, p.first): k for k, p in enumerate(predictions)}
-        for first, last, trigger in self._rules.find_words(words):  # type: ignore[union-attr]
-            for event_type, score in self._rule_types[(trigger.phrase, trigger.match)]:
-                k = by_place.get((event_type, first))
-                if k is None:
-                    by_place[(event_type, first)] = len(predictions)
-                    predictions.append(TriggerPrediction(event_type, first, last, score))
-                elif predictions[k].score < score:
-                    predictions[k] = replace(predictions[k], score=score)
-        return sorted(predictions, key=lambda p: (p.first, p.type))
+    def _add_rules(self, lowers: list[str], predictions: list[TriggerPrediction]) -> list[TriggerPrediction]:
+        """The classifier's predictions and the trusted lexicon entries' (the higher score where both agree),
+        for a sentence given as its lower-cased words."""
+        matches = self._rules.find_lowered(lowers)  # type: ignore[union-attr]
+        if matches:
+            by_place = {(p.type, p.first): k for k, p in enumerate(predictions)}
+            for first, last, trigger in matches:
+                for event_type, score in self._rule_types[(trigger.phrase, trigger.match)]:
+                    k = by_place.get((event_type, first))
+                    if k is None:
+                        by_place[(event_type, first)] = len(predictions)
+                        predictions.append(TriggerPrediction(event_type, first, last, score))
+                    elif predictions[k].score < score:
+                        predictions[k] = replace(predictions[k], score=score)
+        return sorted(predictions, key=lambda p: (p.first, p.type)) if predictions else predictions
 
     def tag_sentences(self, sentences: Sequence[Sentence]) -> list[list[TriggerPrediction]]:
         """Trigger predictions for workspace sentences."""
