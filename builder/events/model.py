@@ -21,7 +21,7 @@ import numpy as np
 
 from builder.core.phrases import PhraseIndex
 from builder.core.records import Sentence
-from builder.events.features import candidate_features
+from builder.events.features import FeatureColumns, candidate_columns, candidate_features, context_columns
 from builder.events.lexicon import Rule, lexicon_from_rules
 from builder.events.morphology import FormIndex
 from builder.workspace.parts import atomic_path, atomic_write
@@ -85,6 +85,7 @@ class EventModel:
         self._coef = coef.astype(np.float64)
         self._intercept = intercept.astype(np.float64)
         self._index = {f: i for i, f in enumerate(data.features)}
+        self._columns = FeatureColumns(self._index)  # the index by kind of feature, for `candidate_columns`
         self._class_types = [c.split("+") for c in data.classes]
         self._forms = FormIndex(data.stems, data.seen_forms)
         self._phrases = PhraseIndex((keys, types) for keys, types in data.phrases)
@@ -146,9 +147,10 @@ class EventModel:
         """(token index, features) of each token that is a form of a known stem."""
         return self._read(words, [w.lower() for w in words])[1]
 
-    def _read(self, words: Sequence[str], lowers: list[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-        """The match keys of a sentence's words (stems where known), and its candidates with their features;
-        `lowers` are the words lower-cased."""
+    def _read(self, words: Sequence[str], lowers: list[str], as_columns: bool = False) -> tuple[list[str], list]:
+        """The match keys of a sentence's words (stems where known), and its candidates with their features
+        (with `as_columns`, the columns of the features the model has, in the same order); `lowers` are the
+        words lower-cased."""
         forms = list(map(self._forms.get, lowers))
         if not any(forms):  # most sentences: no candidate, and the keys are the lower-cased words
             return lowers, []
@@ -158,23 +160,31 @@ class EventModel:
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
         lexicon_types = self.data.lexicon_types
-        found = [(i, candidate_features(i, form, words, lowers, lexicon_types, in_phrase, keys))
-                 for i, form in enumerate(forms) if form is not None]
-        return keys, found
+        if not as_columns:
+            return keys, [(i, candidate_features(i, form, words, lowers, lexicon_types, in_phrase, keys))
+                          for i, form in enumerate(forms) if form is not None]
+        table = self._columns
+        context, context_stems = context_columns(lowers, keys, table)
+        return keys, [(i, candidate_columns(i, form, words, lowers, lexicon_types, in_phrase, keys, table, context,
+                                            context_stems))
+                      for i, form in enumerate(forms) if form is not None]
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
         column_of = self._index.get
+        return self._probabilities([[c for c in map(column_of, feats) if c is not None] for feats in feature_lists])
+
+    def _probabilities(self, column_lists: Sequence[list[int]]) -> np.ndarray:
+        """`probabilities` of candidates given as the columns of their features (in the features' order)."""
         columns: list[int] = []
         starts: list[int] = []
         rows: list[int] = []
-        for row, feats in enumerate(feature_lists):
-            found = [c for c in map(column_of, feats) if c is not None]
+        for row, found in enumerate(column_lists):
             if found:
                 rows.append(row)
                 starts.append(len(columns))
                 columns += found
-        logits = np.tile(self._intercept, (len(feature_lists), 1))
+        logits = np.tile(self._intercept, (len(column_lists), 1))
         if columns:
             logits[rows] += self._summed_weights(np.array(columns), np.array(starts))
         logits -= logits.max(axis=1, keepdims=True)
@@ -214,9 +224,9 @@ class EventModel:
         """`predict`, and per sentence the probability of the class chosen for each candidate: its event
         class where it passed the threshold, else "none" (1 - the best event class's if there is no "none")."""
         lowered = [[w.lower() for w in words] for words in sentences]  # once, for the classifier and the rules
-        read = [self._read(words, lowers) for words, lowers in zip(sentences, lowered, strict=True)]
-        flat = [feats for _, found in read for _, feats in found]
-        probs = self.probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
+        read = [self._read(words, lowers, as_columns=True) for words, lowers in zip(sentences, lowered, strict=True)]
+        flat = [columns for _, found in read for _, columns in found]
+        probs = self._probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
         events = probs.copy()
         if self._none >= 0:
             events[:, self._none] = -1.0
