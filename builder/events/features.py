@@ -91,14 +91,17 @@ class FeatureColumns:
         return self._with_stem.get(stem, self._none)
 
 
-def context_columns(lowers: Sequence[str], keys: Sequence[str],
+def context_columns(lowers: Sequence[str], keys: Sequence[str], places: Sequence[int],
                     columns: FeatureColumns) -> tuple[list[int | None], list[int | None]]:
     """Per word of a sentence, the column of its `c=` feature and of its `cs=` feature (None where the model
-    lacks it, or for `cs=` where the word is no form of a known stem): looked up once per sentence, shared by
-    the candidates whose windows hold the word."""
+    lacks it, or for `cs=` where the word is no form of a known stem, so not at one of the candidate `places`):
+    looked up once per sentence, shared by the candidates whose windows hold the word."""
     by_context, by_context_stem = columns.kinds[-2:]
     context = list(map(by_context.get, lowers))
-    context_stems = [by_context_stem.get(k) if k != w else None for k, w in zip(keys, lowers, strict=True)]
+    context_stems: list[int | None] = [None] * len(lowers)
+    for j in places:
+        if keys[j] != lowers[j]:
+            context_stems[j] = by_context_stem.get(keys[j])
     return context, context_stems
 
 

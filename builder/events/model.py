@@ -154,20 +154,23 @@ class EventModel:
         forms = list(map(self._forms.get, lowers))
         if not any(forms):  # most sentences: no candidate, and the keys are the lower-cased words
             return lowers, []
-        keys = [f.stem if f is not None else w for f, w in zip(forms, lowers, strict=True)]
+        places = [i for i, form in enumerate(forms) if form is not None]
+        keys = lowers.copy()
+        for i in places:
+            keys[i] = forms[i].stem  # type: ignore[union-attr]
         in_phrase: list[tuple[str, ...]] = [()] * len(lowers)
         for first, last, types in self._phrases.find(keys):
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
         lexicon_types = self.data.lexicon_types
         if not as_columns:
-            return keys, [(i, candidate_features(i, form, words, lowers, lexicon_types, in_phrase, keys))
-                          for i, form in enumerate(forms) if form is not None]
+            return keys, [(i, candidate_features(i, forms[i], words, lowers, lexicon_types, in_phrase, keys))
+                          for i in places]
         table = self._columns
-        context, context_stems = context_columns(lowers, keys, table)
-        return keys, [(i, candidate_columns(i, form, words, lowers, lexicon_types, in_phrase, keys, table, context,
-                                            context_stems))
-                      for i, form in enumerate(forms) if form is not None]
+        context, context_stems = context_columns(lowers, keys, places, table)
+        return keys, [(i, candidate_columns(i, forms[i], words, lowers, lexicon_types, in_phrase, keys, table,
+                                            context, context_stems))
+                      for i in places]
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
@@ -223,7 +226,7 @@ class EventModel:
     ) -> tuple[list[list[TriggerPrediction]], list[list[float]]]:
         """`predict`, and per sentence the probability of the class chosen for each candidate: its event
         class where it passed the threshold, else "none" (1 - the best event class's if there is no "none")."""
-        lowered = [[w.lower() for w in words] for words in sentences]  # once, for the classifier and the rules
+        lowered = [list(map(str.lower, words)) for words in sentences]  # once, for the classifier and the rules
         read = [self._read(words, lowers, as_columns=True) for words, lowers in zip(sentences, lowered, strict=True)]
         flat = [columns for _, found in read for _, columns in found]
         probs = self._probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
