@@ -167,6 +167,8 @@ class EventLexicon:
                             end = _match_gapped(keys, lowered, i, trigger)
                             if end is not None:
                                 matches.append((i, end, trigger))
+        if not matches:
+            return []
         matches.sort(key=lambda m: (-(m[1] - m[0]), -m[2].score, m[0]))
         kept: list[tuple[int, int, Trigger]] = []
         for first, last, trigger in matches:

@@ -14,6 +14,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from importlib import resources
 from pathlib import Path
 
@@ -179,26 +180,21 @@ class EventModel:
 
     def _probabilities(self, column_lists: Sequence[list[int]]) -> np.ndarray:
         """`probabilities` of candidates given as the columns of their features (in the features' order)."""
-        columns: list[int] = []
-        starts: list[int] = []
-        rows: list[int] = []
-        for row, found in enumerate(column_lists):
-            if found:
-                rows.append(row)
-                starts.append(len(columns))
-                columns += found
+        lengths = np.fromiter(map(len, column_lists), dtype=np.intp, count=len(column_lists))
+        columns = np.fromiter(chain.from_iterable(column_lists), dtype=np.intp, count=int(lengths.sum()))
         logits = np.tile(self._intercept, (len(column_lists), 1))
-        if columns:
-            logits[rows] += self._summed_weights(np.array(columns), np.array(starts))
+        rows = np.flatnonzero(lengths)  # candidates with no feature the model knows keep the intercepts
+        if len(rows):
+            starts = np.cumsum(lengths) - lengths
+            logits[rows] += self._summed_weights(columns, starts[rows], lengths[rows])
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         return logits / logits.sum(axis=1, keepdims=True)
 
-    def _summed_weights(self, columns: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """Per segment of `columns` (each begins at one of `starts`), the sum of its features' weight rows,
-        added up in the segment's order: the same sums as `np.add.reduceat(coef[columns], starts)`, in a few
-        whole-batch steps (the k-th feature of every segment at once) rather than one segment at a time."""
-        lengths = np.diff(starts, append=len(columns))
+    def _summed_weights(self, columns: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Per segment columns[start : start + length], the sum of its features' weight rows, added up in the
+        segment's order: the same sums as `np.add.reduceat(coef[columns], starts)`, in a few whole-batch steps
+        (the k-th feature of every segment at once) rather than one segment at a time."""
         order = np.argsort(-lengths, kind="stable")  # longest first: the segments still going form a prefix
         starts, lengths = starts[order], lengths[order]
         sums = self._coef[columns[starts]]
