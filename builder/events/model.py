@@ -184,26 +184,12 @@ class EventModel:
         columns = np.fromiter(chain.from_iterable(column_lists), dtype=np.intp, count=int(lengths.sum()))
         logits = np.tile(self._intercept, (len(column_lists), 1))
         rows = np.flatnonzero(lengths)  # candidates with no feature the model knows keep the intercepts
-        if len(rows):
+        if len(rows):  # one gather and one segmented sum for the whole batch
             starts = np.cumsum(lengths) - lengths
-            logits[rows] += self._summed_weights(columns, starts[rows], lengths[rows])
+            logits[rows] += np.add.reduceat(self._coef[columns], starts[rows], axis=0)
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         return logits / logits.sum(axis=1, keepdims=True)
-
-    def _summed_weights(self, columns: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Per segment columns[start : start + length], the sum of its features' weight rows, added up in the
-        segment's order: the same sums as `np.add.reduceat(coef[columns], starts)`, in a few whole-batch steps
-        (the k-th feature of every segment at once) rather than one segment at a time."""
-        order = np.argsort(-lengths, kind="stable")  # longest first: the segments still going form a prefix
-        starts, lengths = starts[order], lengths[order]
-        sums = self._coef[columns[starts]]
-        for k in range(1, int(lengths[0])):
-            going = int(np.count_nonzero(lengths > k))
-            sums[:going] += self._coef[columns[starts[:going] + k]]
-        out = np.empty_like(sums)
-        out[order] = sums
-        return out
 
     def _extend(self, keys: Sequence[str], first: int) -> int:
         """The end of a known multi-word trigger starting at `first` (first + 1 if none)."""
