@@ -91,56 +91,53 @@ class FeatureColumns:
         return self._with_stem.get(stem, self._none)
 
 
-def context_columns(lowers: Sequence[str], keys: Sequence[str], places: Sequence[int],
-                    columns: FeatureColumns) -> tuple[list[int | None], list[int | None]]:
-    """Per word of a sentence, the column of its `c=` feature and of its `cs=` feature (None where the model
-    lacks it, or for `cs=` where the word is no form of a known stem, so not at one of the candidate `places`):
-    looked up once per sentence, shared by the candidates whose windows hold the word."""
-    by_context, by_context_stem = columns.kinds[-2:]
+def candidate_columns(places: Sequence[int], forms: Sequence[Form | None], texts: Sequence[str],
+                      lowers: Sequence[str], lexicon_types: Mapping[str, tuple[str, ...]],
+                      in_phrase: Sequence[tuple[str, ...]], keys: Sequence[str],
+                      columns: FeatureColumns) -> list[list[int]]:
+    """For each candidate i of a sentence (in `places`, a form `forms[i]`), the columns of
+    `candidate_features(i, forms[i], ...)` that the model has, in the same order: the same features, each
+    looked up in its kind's table (keep the two functions in step; tests/events/test_features.py checks)."""
+    n = len(lowers)
+    (by_stem, by_word, by_affix, by_prev1, by_next1, by_prev2, by_next2, by_cap, by_next_cap, by_lex, by_phrase,
+     by_context, by_context_stem) = columns.kinds
+    # The c= and cs= columns of the sentence's words, looked up once for the candidates' windows to share; a
+    # word has a cs= feature only where it is a form of a known stem, that is at a candidate.
     context = list(map(by_context.get, lowers))
-    context_stems: list[int | None] = [None] * len(lowers)
+    context_stems: list[int | None] = [None] * n
     for j in places:
         if keys[j] != lowers[j]:
             context_stems[j] = by_context_stem.get(keys[j])
-    return context, context_stems
-
-
-def candidate_columns(i: int, form: Form, texts: Sequence[str], lowers: Sequence[str],
-                      lexicon_types: Mapping[str, tuple[str, ...]], in_phrase: Sequence[tuple[str, ...]],
-                      keys: Sequence[str], columns: FeatureColumns,
-                      context: Sequence[int | None], context_stems: Sequence[int | None]) -> list[int]:
-    """The columns of `candidate_features(i, ...)` that the model has, in the same order: the same features,
-    each looked up in its kind's table (keep the two functions in step; tests/events/test_features.py checks).
-    `context` and `context_stems` are the sentence's `context_columns`."""
-    stem, affix = form.stem, f"{form.prefix}+{form.suffix}"
-    n = len(lowers)
-    prev1 = lowers[i - 1] if i > 0 else "<s>"
-    prev2 = lowers[i - 2] if i > 1 else "<s>"
-    next1 = lowers[i + 1] if i + 1 < n else "</s>"
-    next2 = lowers[i + 2] if i + 2 < n else "</s>"
-    cap = "True" if texts[i][:1].isupper() else "False"
-    next_cap = "True" if i + 1 < n and texts[i + 1][:1].isupper() else "False"
-    by_stem, by_word, by_affix, by_prev1, by_next1, by_prev2, by_next2, by_cap, by_next_cap, by_lex, by_phrase, _, _ = (
-        columns.kinds)
-    stem_affix, stem_prev1, stem_next1, stem_cap, stem_next_cap, stem_prev_key = columns.with_stem(stem)
-    found = [
-        by_stem.get(stem), by_word.get(lowers[i]), by_affix.get(affix), stem_affix.get(affix),
-        by_prev1.get(prev1), by_next1.get(next1), by_prev2.get(prev2), by_next2.get(next2),
-        stem_prev1.get(prev1), stem_next1.get(next1),
-        by_cap.get(cap), stem_cap.get(cap), by_next_cap.get(next_cap), stem_next_cap.get(next_cap),
-    ]
-    if i == 0:
-        found.append(columns.first)
-    types = lexicon_types.get(stem)
-    if types:
-        found += [by_lex.get(t) for t in types]
-    if in_phrase[i]:
-        found += [by_phrase.get(t) for t in in_phrase[i]]
-    low, high = i - WINDOW if i > WINDOW else 0, i + WINDOW + 1 if i + WINDOW + 1 < n else n
-    found += context[low:i]
-    found += context[i + 1 : high]
-    if keys:
-        found += context_stems[low:i]
-        found += context_stems[i + 1 : high]
-        found.append(stem_prev_key.get(keys[i - 1] if i > 0 else "<s>"))
-    return [c for c in found if c is not None]
+    out = []
+    for i in places:
+        form = forms[i]
+        stem, affix = form.stem, f"{form.prefix}+{form.suffix}"  # type: ignore[union-attr]
+        prev1 = lowers[i - 1] if i > 0 else "<s>"
+        prev2 = lowers[i - 2] if i > 1 else "<s>"
+        next1 = lowers[i + 1] if i + 1 < n else "</s>"
+        next2 = lowers[i + 2] if i + 2 < n else "</s>"
+        cap = "True" if texts[i][:1].isupper() else "False"
+        next_cap = "True" if i + 1 < n and texts[i + 1][:1].isupper() else "False"
+        stem_affix, stem_prev1, stem_next1, stem_cap, stem_next_cap, stem_prev_key = columns.with_stem(stem)
+        found = [
+            by_stem.get(stem), by_word.get(lowers[i]), by_affix.get(affix), stem_affix.get(affix),
+            by_prev1.get(prev1), by_next1.get(next1), by_prev2.get(prev2), by_next2.get(next2),
+            stem_prev1.get(prev1), stem_next1.get(next1),
+            by_cap.get(cap), stem_cap.get(cap), by_next_cap.get(next_cap), stem_next_cap.get(next_cap),
+        ]
+        if i == 0:
+            found.append(columns.first)
+        types = lexicon_types.get(stem)
+        if types:
+            found += [by_lex.get(t) for t in types]
+        if in_phrase[i]:
+            found += [by_phrase.get(t) for t in in_phrase[i]]
+        low, high = i - WINDOW if i > WINDOW else 0, i + WINDOW + 1 if i + WINDOW + 1 < n else n
+        found += context[low:i]
+        found += context[i + 1 : high]
+        if keys:
+            found += context_stems[low:i]
+            found += context_stems[i + 1 : high]
+            found.append(stem_prev_key.get(keys[i - 1] if i > 0 else "<s>"))
+        out.append([c for c in found if c is not None])
+    return out

@@ -14,15 +14,19 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import chain
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
 from builder.core.phrases import PhraseIndex
 from builder.core.records import Sentence
-from builder.events.features import FeatureColumns, candidate_columns, candidate_features, context_columns
+from builder.events.features import (
+    FeatureColumns,
+    candidate_columns,
+    candidate_features,
+)
 from builder.events.lexicon import Rule, lexicon_from_rules
 from builder.events.morphology import FormIndex
 from builder.workspace.parts import atomic_path, atomic_write
@@ -167,11 +171,8 @@ class EventModel:
         if not as_columns:
             return keys, [(i, candidate_features(i, forms[i], words, lowers, lexicon_types, in_phrase, keys))
                           for i in places]
-        table = self._columns
-        context, context_stems = context_columns(lowers, keys, places, table)
-        return keys, [(i, candidate_columns(i, forms[i], words, lowers, lexicon_types, in_phrase, keys, table,
-                                            context, context_stems))
-                      for i in places]
+        return keys, list(zip(places, candidate_columns(places, forms, words, lowers, lexicon_types, in_phrase, keys,
+                                                        self._columns), strict=True))
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""

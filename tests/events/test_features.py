@@ -12,7 +12,11 @@ import pytest
 from builder.core.schema import load_schema
 from builder.core.tokenizer import tokenize
 from builder.events.corpus import read_corpus
-from builder.events.features import FeatureColumns, candidate_columns, candidate_features, context_columns
+from builder.events.features import (
+    FeatureColumns,
+    candidate_columns,
+    candidate_features,
+)
 from builder.events.model import EventModel
 from builder.events.morphology import Form
 
@@ -47,14 +51,13 @@ def test_columns_by_kind_are_the_columns_of_the_written_features(model: EventMod
         in_phrase: list[tuple[str, ...]] = [()] * len(words)
         for i in places[::3]:  # some candidates inside a lexicon phrase, to cover the lexph= features
             in_phrase[i] = ("Life.Die",)
-        context, context_stems = context_columns(lowers, keys, places, table)
-        for i in places:
-            args = (i, forms[i], words, lowers, model.data.lexicon_types, in_phrase, keys)
-            expected = columns_of(model, candidate_features(*args))  # type: ignore[arg-type]
-            got = candidate_columns(*args, table, context, context_stems)  # type: ignore[arg-type]
-            assert got == expected, (words, i)
+        got = candidate_columns(places, forms, words, lowers, model.data.lexicon_types, in_phrase, keys, table)
+        for i, columns in zip(places, got, strict=True):
+            features = candidate_features(i, forms[i], words, lowers, model.data.lexicon_types,  # type: ignore[arg-type]
+                                          in_phrase, keys)
+            assert columns == columns_of(model, features), (words, i)
             checked += 1
-            known += len(got)
+            known += len(columns)
     assert checked > 1000 and known > 10 * checked, "many candidates, each with many features the model knows"
 
 
@@ -69,8 +72,8 @@ def test_feature_columns_split_stem_features_at_every_bar() -> None:
     assert table.with_stem("zzz") == ({},) * 6
     words, lowers = ["Polisi", "menangkap"], ["polisi", "menangkap"]
     form = Form("a", "meN", "")
-    got = candidate_columns(1, form, words, lowers, {}, [(), ()], lowers, table, [None, None], [None, None])
-    assert got == [4]  # s=a; no p1=polisi, no s=a|p1=polisi, no c=polisi in this index
+    got = candidate_columns([1], [None, form], words, lowers, {}, [(), ()], lowers, table)
+    assert got == [[4]]  # s=a; no p1=polisi, no s=a|p1=polisi, no c=polisi in this index
 
 
 def test_summed_weights_match_a_plain_segmented_sum(model: EventModel, sentences: list[list[str]]) -> None:
