@@ -151,8 +151,7 @@ class EventLexicon:
         """Like `find_words`, for a sentence given as its lower-cased token texts."""
         if self._firsts.isdisjoint(lowered):  # type: ignore[attr-defined]
             return []
-        stem_key = self._stem_keys.get  # type: ignore[attr-defined]
-        stems = [stem_key(word, word) for word in lowered]
+        stems = list(map(self._stem_keys.get, lowered, lowered))  # type: ignore[attr-defined]
         matches: list[tuple[int, int, Trigger]] = []
         for kind, keys in (("stem", stems), ("surface", lowered)):
             matches += self._indexes[kind].find(keys)  # type: ignore[attr-defined,arg-type]
