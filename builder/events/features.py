@@ -72,11 +72,14 @@ class FeatureColumns:
         self.first = index.get("first")
         self._with_stem: dict[str, tuple[dict[str, int], ...]] = {}
         self._none: tuple[dict[str, int], ...] = tuple({} for _ in STEM_KINDS)
+        by_kind = dict(zip(KINDS, self.kinds, strict=True))
         for feature, column in index.items():
-            for table, kind in zip(self.kinds, KINDS, strict=True):
-                if feature.startswith(kind):
-                    table[feature[len(kind):]] = column
-            if feature.startswith("s="):  # s=<stem>|<kind>=<value>, split at each "|" (a stem might hold one)
+            # Each kind is a name and one "=", so the feature's text up to its first "=" says its kind.
+            name, equals, value = feature.partition("=")
+            table = by_kind.get(name + equals)
+            if table is not None:
+                table[value] = column
+            if name == "s":  # s=<stem>|<kind>=<value>, split at each "|" (a stem might hold one)
                 bar = feature.find("|")
                 while bar >= 0:
                     rest = feature[bar + 1:]
