@@ -128,6 +128,11 @@ class EventLexicon:
         firsts |= {t.keys[0] for t in self.triggers if t.match == "stem"}
         object.__setattr__(self, "_firsts", frozenset(firsts))
 
+    @property
+    def first_words(self) -> frozenset[str]:
+        """The lower-cased words that may begin a match: a sentence with none of them has none."""
+        return self._firsts  # type: ignore[attr-defined,no-any-return]
+
     def validate(self, schema: Schema) -> None:
         """Raise if a trigger names an event type the schema does not have."""
         known = set(schema.event_labels)

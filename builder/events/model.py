@@ -12,10 +12,11 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
-from itertools import chain
+from itertools import accumulate, chain, compress
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from builder.events.features import (
     candidate_features,
 )
 from builder.events.lexicon import Rule, lexicon_from_rules
-from builder.events.morphology import FormIndex
+from builder.events.morphology import Form, FormIndex
 from builder.workspace.parts import atomic_path, atomic_write
 
 MODEL_NAME = "id_news.events.v2"
@@ -71,6 +72,12 @@ def _save_npz(path: Path, **arrays: np.ndarray) -> None:
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, buffer.getvalue())
+
+
+def _sentences_at(positions: Iterable[int], starts: Sequence[int]) -> dict[int, None]:
+    """The sentences (in order, as dict keys) holding the given positions, ascending, of a batch's words, where
+    sentence s holds positions starts[s] to starts[s + 1] - 1."""
+    return dict.fromkeys(bisect_right(starts, k) - 1 for k in positions)
 
 
 def packaged_model_path() -> Path:
@@ -152,11 +159,13 @@ class EventModel:
         """(token index, features) of each token that is a form of a known stem."""
         return self._read(words, [w.lower() for w in words])[1]
 
-    def _read(self, words: Sequence[str], lowers: list[str], as_columns: bool = False) -> tuple[list[str], list]:
+    def _read(self, words: Sequence[str], lowers: list[str], forms: list[Form | None] | None = None,
+              as_columns: bool = False) -> tuple[list[str], list]:
         """The match keys of a sentence's words (stems where known), and its candidates with their features
         (with `as_columns`, the columns of the features the model has, in the same order); `lowers` are the
-        words lower-cased."""
-        forms = list(map(self._forms.get, lowers))
+        words lower-cased, `forms` their forms if looked up already."""
+        if forms is None:
+            forms = list(map(self._forms.get, lowers))
         if not any(forms):  # most sentences: no candidate, and the keys are the lower-cased words
             return lowers, []
         places = [i for i, form in enumerate(forms) if form is not None]
@@ -209,9 +218,18 @@ class EventModel:
     ) -> tuple[list[list[TriggerPrediction]], list[list[float]]]:
         """`predict`, and per sentence the probability of the class chosen for each candidate: its event
         class where it passed the threshold, else "none" (1 - the best event class's if there is no "none")."""
-        lowered = [list(map(str.lower, words)) for words in sentences]  # once, for the classifier and the rules
-        read = [self._read(words, lowers, as_columns=True) for words, lowers in zip(sentences, lowered, strict=True)]
-        flat = [columns for _, found in read for _, columns in found]
+        # The batch's words as one list, lower-cased once for the classifier and the rules, and looked up in
+        # one pass: most sentences have no candidate and no word a rule begins with, and need nothing more.
+        starts = [0, *accumulate(map(len, sentences))]
+        lowered = list(map(str.lower, chain.from_iterable(sentences)))
+        forms = list(map(self._forms.get, lowered))
+        with_candidates = _sentences_at(compress(range(len(forms)), forms), starts)
+        with_rules = {} if self._rules is None else _sentences_at(
+            compress(range(len(lowered)), map(self._rules.first_words.__contains__, lowered)), starts)
+        read = {s: self._read(sentences[s], lowered[starts[s] : starts[s + 1]], forms[starts[s] : starts[s + 1]],
+                              as_columns=True)
+                for s in with_candidates}
+        flat = [columns for _, found in read.values() for _, columns in found]
         probs = self._probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
         events = probs.copy()
         if self._none >= 0:
@@ -222,12 +240,13 @@ class EventModel:
         none_probabilities = probs[:, self._none].tolist() if self._none >= 0 else None
         best_list = best_classes.tolist()
         threshold = self.data.threshold
-        out: list[list[TriggerPrediction]] = []
-        confidences: list[list[float]] = []
-        row = 0
-        for lowers, (keys, found) in zip(lowered, read, strict=True):
-            predictions = []
-            confidence = []
+        out: list[list[TriggerPrediction]] = [[] for _ in sentences]
+        confidences: list[list[float]] = [[] for _ in sentences]
+        row = 0  # the candidates' rows come in sentence order, as `read` does
+        for s in sorted(with_candidates.keys() | with_rules.keys()):
+            predictions = out[s]
+            confidence = confidences[s]
+            keys, found = read.get(s, ([], []))
             for i, _ in found:
                 best = best_list[row]
                 probability = best_probabilities[row]
@@ -241,9 +260,7 @@ class EventModel:
                 for event_type in self._class_types[best]:
                     predictions.append(TriggerPrediction(event_type, i, last, probability))
             if self._rules is not None:
-                predictions = self._add_rules(lowers, predictions)
-            out.append(predictions)
-            confidences.append(confidence)
+                out[s] = self._add_rules(lowered[starts[s] : starts[s + 1]], predictions)
         return out, confidences
 
     def _add_rules(self, lowers: list[str], predictions: list[TriggerPrediction]) -> list[TriggerPrediction]:
