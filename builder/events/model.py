@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, repeat
 from pathlib import Path
 
 import numpy as np
@@ -74,10 +74,10 @@ def _save_npz(path: Path, **arrays: np.ndarray) -> None:
             archive.writestr(info, buffer.getvalue())
 
 
-def _sentences_at(positions: Iterable[int], starts: Sequence[int]) -> dict[int, None]:
+def _sentences_at(positions: Iterable[int], ends: Sequence[int]) -> dict[int, None]:
     """The sentences (in order, as dict keys) holding the given positions, ascending, of a batch's words, where
-    sentence s holds positions starts[s] to starts[s + 1] - 1."""
-    return dict.fromkeys(bisect_right(starts, k) - 1 for k in positions)
+    sentence s ends before position ends[s] (and so holds the positions k with ends[s - 1] <= k < ends[s])."""
+    return dict.fromkeys(map(bisect_right, repeat(ends), positions))
 
 
 def packaged_model_path() -> Path:
@@ -223,9 +223,10 @@ class EventModel:
         starts = [0, *accumulate(map(len, sentences))]
         lowered = list(map(str.lower, chain.from_iterable(sentences)))
         forms = list(map(self._forms.get, lowered))
-        with_candidates = _sentences_at(compress(range(len(forms)), forms), starts)
+        ends = starts[1:]
+        with_candidates = _sentences_at(compress(range(len(forms)), forms), ends)
         with_rules = {} if self._rules is None else _sentences_at(
-            compress(range(len(lowered)), map(self._rules.first_words.__contains__, lowered)), starts)
+            compress(range(len(lowered)), map(self._rules.first_words.__contains__, lowered)), ends)
         read = {s: self._read(sentences[s], lowered[starts[s] : starts[s + 1]], forms[starts[s] : starts[s + 1]],
                               as_columns=True)
                 for s in with_candidates}

@@ -116,3 +116,15 @@ def test_tagging_by_columns_gives_the_probabilities_of_the_written_features(mode
             assert confidence == (p if p >= model.data.threshold else float(probs[row, none]))
             row += 1
     assert row == len(probs) > 100 and any(predictions)
+
+
+@pytest.mark.parametrize("rules", [True, False])
+def test_a_batch_gives_each_sentence_what_it_gets_alone(model: EventModel, sentences: list[list[str]],
+                                                        rules: bool) -> None:
+    # the batch is read as one list of words; empty sentences and sentences with nothing to read keep their place
+    model = model if rules else model.with_rules(())
+    batch = [[], *sentences[:60], [], [], ["Harga", "cabai", "naik", "."], *sentences[60:90], []]
+    predictions, confidences = model.predict_with_confidence(batch)
+    alone = [model.predict_with_confidence([words]) for words in batch]
+    assert predictions == [p[0] for p, _ in alone] and confidences == [c[0] for _, c in alone]
+    assert len(predictions) == len(batch) and predictions[0] == [] and sum(map(len, predictions)) > 20
