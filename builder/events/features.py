@@ -111,6 +111,7 @@ def candidate_columns(places: Sequence[int], forms: Sequence[Form | None], texts
     for j in places:
         if keys[j] != lowers[j]:
             context_stems[j] = by_context_stem.get(keys[j])
+    with_stem, no_stem = columns._with_stem.get, columns._none  # `columns.with_stem`, bound once
     out = []
     for i in places:
         form = forms[i]
@@ -121,7 +122,7 @@ def candidate_columns(places: Sequence[int], forms: Sequence[Form | None], texts
         next2 = lowers[i + 2] if i + 2 < n else "</s>"
         cap = "True" if texts[i][:1].isupper() else "False"
         next_cap = "True" if i + 1 < n and texts[i + 1][:1].isupper() else "False"
-        stem_affix, stem_prev1, stem_next1, stem_cap, stem_next_cap, stem_prev_key = columns.with_stem(stem)
+        stem_affix, stem_prev1, stem_next1, stem_cap, stem_next_cap, stem_prev_key = with_stem(stem, no_stem)
         found = [
             by_stem.get(stem), by_word.get(lowers[i]), by_affix.get(affix), stem_affix.get(affix),
             by_prev1.get(prev1), by_next1.get(next1), by_prev2.get(prev2), by_next2.get(next2),
