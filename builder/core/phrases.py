@@ -22,8 +22,10 @@ class PhraseIndex:
 
     def find(self, keys: Sequence[str]) -> list[tuple[int, int, object]]:
         """(first token, last token + 1, value) of each match, scanning left to right."""
-        found = []
         by_first = self._by_first
+        if by_first.keys().isdisjoint(keys):  # most sentences: no phrase starts anywhere
+            return []
+        found = []
         free = 0  # the first token not inside an earlier match
         for i in [k for k, key in enumerate(keys) if key in by_first]:
             if i < free:

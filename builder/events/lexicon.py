@@ -117,12 +117,21 @@ class EventLexicon:
         object.__setattr__(self, "_indexes", indexes)  # derived from `triggers`, built once
         object.__setattr__(self, "_gapped", gapped)
         forms = FormIndex(stems)
-        object.__setattr__(self, "_forms", forms)  # every affixed form of the stems
+        # The match key of every affixed form of the stems (its stem; an agent noun stays itself, see `_stem_key`);
+        # any other word is its own key.
+        stem_keys = {word: form.stem for word, form in forms.items()
+                     if not (form.prefix in AGENT_PREFIXES and form.suffix in AGENT_SUFFIXES)}
+        object.__setattr__(self, "_stem_keys", stem_keys)
         # The lower-cased words that may begin a match: a sentence with none of them is skipped at once.
         firsts = {t.keys[0] for t in self.triggers if t.match == "surface"}
         firsts |= forms.words_of(t.keys[0] for t in self.triggers if t.match == "stem")
         firsts |= {t.keys[0] for t in self.triggers if t.match == "stem"}
         object.__setattr__(self, "_firsts", frozenset(firsts))
+
+    @property
+    def first_words(self) -> frozenset[str]:
+        """The lower-cased words that may begin a match: a sentence with none of them has none."""
+        return self._firsts  # type: ignore[attr-defined,no-any-return]
 
     def validate(self, schema: Schema) -> None:
         """Raise if a trigger names an event type the schema does not have."""
@@ -141,27 +150,29 @@ class EventLexicon:
 
     def find_words(self, words: Sequence[str]) -> list[tuple[int, int, Trigger]]:
         """Like `find`, for a sentence given as its token texts."""
-        lowered = [w.lower() for w in words]
+        return self.find_lowered([w.lower() for w in words])
+
+    def find_lowered(self, lowered: Sequence[str]) -> list[tuple[int, int, Trigger]]:
+        """Like `find_words`, for a sentence given as its lower-cased token texts."""
         if self._firsts.isdisjoint(lowered):  # type: ignore[attr-defined]
             return []
-        lookup = self._forms.get  # type: ignore[attr-defined]
-        stems = []
-        for word in lowered:
-            form = lookup(word)
-            agent = form is None or (form.prefix in AGENT_PREFIXES and form.suffix in AGENT_SUFFIXES)
-            stems.append(word if agent else form.stem)  # type: ignore[union-attr]
+        stems = list(map(self._stem_keys.get, lowered, lowered))  # type: ignore[attr-defined]
         matches: list[tuple[int, int, Trigger]] = []
         for kind, keys in (("stem", stems), ("surface", lowered)):
             matches += self._indexes[kind].find(keys)  # type: ignore[attr-defined,arg-type]
         gapped = self._gapped  # type: ignore[attr-defined]
         if gapped:
             for kind, keys in (("stem", stems), ("surface", lowered)):
+                if gapped.keys().isdisjoint(keys):
+                    continue
                 for i in [k for k, key in enumerate(keys) if key in gapped]:
                     for trigger in gapped[keys[i]]:
                         if trigger.match == kind:
                             end = _match_gapped(keys, lowered, i, trigger)
                             if end is not None:
                                 matches.append((i, end, trigger))
+        if not matches:
+            return []
         matches.sort(key=lambda m: (-(m[1] - m[0]), -m[2].score, m[0]))
         kept: list[tuple[int, int, Trigger]] = []
         for first, last, trigger in matches:

@@ -12,18 +12,24 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
+from itertools import accumulate, chain, compress, repeat
 from pathlib import Path
 
 import numpy as np
 
 from builder.core.phrases import PhraseIndex
 from builder.core.records import Sentence
-from builder.events.features import candidate_features
+from builder.events.features import (
+    FeatureColumns,
+    candidate_columns,
+    candidate_features,
+)
 from builder.events.lexicon import Rule, lexicon_from_rules
-from builder.events.morphology import FormIndex
+from builder.events.morphology import Form, FormIndex
 from builder.workspace.parts import atomic_path, atomic_write
 
 MODEL_NAME = "id_news.events.v2"
@@ -68,6 +74,12 @@ def _save_npz(path: Path, **arrays: np.ndarray) -> None:
             archive.writestr(info, buffer.getvalue())
 
 
+def _sentences_at(positions: Iterable[int], ends: Sequence[int]) -> dict[int, None]:
+    """The sentences (in order, as dict keys) holding the given positions, ascending, of a batch's words, where
+    sentence s ends before position ends[s] (and so holds the positions k with ends[s - 1] <= k < ends[s])."""
+    return dict.fromkeys(map(bisect_right, repeat(ends), positions))
+
+
 def packaged_model_path() -> Path:
     """Where the trained event model ships inside the package."""
     return Path(str(resources.files("builder") / "resources" / f"{MODEL_NAME}.json"))
@@ -85,6 +97,8 @@ class EventModel:
         self._coef = coef.astype(np.float64)
         self._intercept = intercept.astype(np.float64)
         self._index = {f: i for i, f in enumerate(data.features)}
+        self._columns = FeatureColumns(self._index)  # the index by kind of feature, for `candidate_columns`
+        self._class_types = [c.split("+") for c in data.classes]
         self._forms = FormIndex(data.stems, data.seen_forms)
         self._phrases = PhraseIndex((keys, types) for keys, types in data.phrases)
         self._phrases_by_head: dict[str, list[tuple[str, ...]]] = {}
@@ -143,41 +157,46 @@ class EventModel:
 
     def candidates(self, words: Sequence[str]) -> list[tuple[int, list[str]]]:
         """(token index, features) of each token that is a form of a known stem."""
-        return self._read(words)[1]
+        return self._read(words, [w.lower() for w in words])[1]
 
-    def _read(self, words: Sequence[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-        """The match keys of a sentence's words (stems where known), and its candidates with their features."""
-        texts = list(words)
-        lowers = [w.lower() for w in texts]
-        lookup = self._forms.get
-        forms = [lookup(w) for w in lowers]
-        if not any(forms):
+    def _read(self, words: Sequence[str], lowers: list[str], forms: list[Form | None] | None = None,
+              as_columns: bool = False) -> tuple[list[str], list]:
+        """The match keys of a sentence's words (stems where known), and its candidates with their features
+        (with `as_columns`, the columns of the features the model has, in the same order); `lowers` are the
+        words lower-cased, `forms` their forms if looked up already."""
+        if forms is None:
+            forms = list(map(self._forms.get, lowers))
+        if not any(forms):  # most sentences: no candidate, and the keys are the lower-cased words
             return lowers, []
-        keys = [f.stem if f is not None else w for f, w in zip(forms, lowers, strict=True)]
+        places = [i for i, form in enumerate(forms) if form is not None]
+        keys = lowers.copy()
+        for i in places:
+            keys[i] = forms[i].stem  # type: ignore[union-attr]
         in_phrase: list[tuple[str, ...]] = [()] * len(lowers)
         for first, last, types in self._phrases.find(keys):
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
         lexicon_types = self.data.lexicon_types
-        found = [(i, candidate_features(i, form, texts, lowers, lexicon_types, in_phrase, keys))
-                 for i, form in enumerate(forms) if form is not None]
-        return keys, found
+        if not as_columns:
+            return keys, [(i, candidate_features(i, forms[i], words, lowers, lexicon_types, in_phrase, keys))
+                          for i in places]
+        return keys, list(zip(places, candidate_columns(places, forms, words, lowers, lexicon_types, in_phrase, keys,
+                                                        self._columns), strict=True))
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
-        index = self._index
-        columns: list[int] = []
-        starts: list[int] = []
-        rows: list[int] = []
-        for row, feats in enumerate(feature_lists):
-            found = [index[f] for f in feats if f in index]
-            if found:
-                rows.append(row)
-                starts.append(len(columns))
-                columns += found
-        logits = np.tile(self._intercept, (len(feature_lists), 1))
-        if columns:  # one gather and one segmented sum for the whole batch
-            logits[rows] += np.add.reduceat(self._coef[columns], starts, axis=0)
+        column_of = self._index.get
+        return self._probabilities([[c for c in map(column_of, feats) if c is not None] for feats in feature_lists])
+
+    def _probabilities(self, column_lists: Sequence[list[int]]) -> np.ndarray:
+        """`probabilities` of candidates given as the columns of their features (in the features' order)."""
+        lengths = np.fromiter(map(len, column_lists), dtype=np.intp, count=len(column_lists))
+        columns = np.fromiter(chain.from_iterable(column_lists), dtype=np.intp, count=int(lengths.sum()))
+        logits = np.tile(self._intercept, (len(column_lists), 1))
+        rows = np.flatnonzero(lengths)  # candidates with no feature the model knows keep the intercepts
+        if len(rows):  # one gather and one segmented sum for the whole batch
+            starts = np.cumsum(lengths) - lengths
+            logits[rows] += np.add.reduceat(self._coef[columns], starts[rows], axis=0)
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         return logits / logits.sum(axis=1, keepdims=True)
@@ -199,49 +218,67 @@ class EventModel:
     ) -> tuple[list[list[TriggerPrediction]], list[list[float]]]:
         """`predict`, and per sentence the probability of the class chosen for each candidate: its event
         class where it passed the threshold, else "none" (1 - the best event class's if there is no "none")."""
-        read = [self._read(words) for words in sentences]
-        flat = [feats for _, found in read for _, feats in found]
-        probs = self.probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
+        # The batch's words as one list, lower-cased once for the classifier and the rules, and looked up in
+        # one pass: most sentences have no candidate and no word a rule begins with, and need nothing more.
+        starts = [0, *accumulate(map(len, sentences))]
+        lowered = list(map(str.lower, chain.from_iterable(sentences)))
+        forms = list(map(self._forms.get, lowered))
+        ends = starts[1:]
+        with_candidates = _sentences_at(compress(range(len(forms)), forms), ends)
+        with_rules = {} if self._rules is None else _sentences_at(
+            compress(range(len(lowered)), map(self._rules.first_words.__contains__, lowered)), ends)
+        read = {s: self._read(sentences[s], lowered[starts[s] : starts[s + 1]], forms[starts[s] : starts[s + 1]],
+                              as_columns=True)
+                for s in with_candidates}
+        flat = [columns for _, found in read.values() for _, columns in found]
+        probs = self._probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
         events = probs.copy()
         if self._none >= 0:
             events[:, self._none] = -1.0
         best_classes = events.argmax(axis=1)  # the likeliest event class, even where "no event" is likelier
-        out: list[list[TriggerPrediction]] = []
-        confidences: list[list[float]] = []
-        row = 0
-        for words, (keys, found) in zip(sentences, read, strict=True):
-            predictions = []
-            confidence = []
+        # As Python lists: indexing a numpy array once per candidate costs more than the whole conversion.
+        best_probabilities = probs[np.arange(len(probs)), best_classes].tolist()
+        none_probabilities = probs[:, self._none].tolist() if self._none >= 0 else None
+        best_list = best_classes.tolist()
+        threshold = self.data.threshold
+        out: list[list[TriggerPrediction]] = [[] for _ in sentences]
+        confidences: list[list[float]] = [[] for _ in sentences]
+        row = 0  # the candidates' rows come in sentence order, as `read` does
+        for s in sorted(with_candidates.keys() | with_rules.keys()):
+            predictions = out[s]
+            confidence = confidences[s]
+            keys, found = read.get(s, ([], []))
             for i, _ in found:
-                best = int(best_classes[row])
-                probability = float(probs[row, best])
-                none = float(probs[row, self._none]) if self._none >= 0 else 1.0 - probability
+                best = best_list[row]
+                probability = best_probabilities[row]
+                none = none_probabilities[row] if none_probabilities is not None else 1.0 - probability
                 row += 1
-                if probability < self.data.threshold:
+                if probability < threshold:
                     confidence.append(min(1.0, max(0.0, none)))
                     continue
                 confidence.append(min(1.0, max(0.0, probability)))
                 last = self._extend(keys, i)
-                for event_type in self.data.classes[best].split("+"):
+                for event_type in self._class_types[best]:
                     predictions.append(TriggerPrediction(event_type, i, last, probability))
             if self._rules is not None:
-                predictions = self._add_rules(words, predictions)
-            out.append(predictions)
-            confidences.append(confidence)
+                out[s] = self._add_rules(lowered[starts[s] : starts[s + 1]], predictions)
         return out, confidences
 
-    def _add_rules(self, words: Sequence[str], predictions: list[TriggerPrediction]) -> list[TriggerPrediction]:
-        """The classifier's predictions and the trusted lexicon entries' (the higher score where both agree)."""
-        by_place = {(p.type, p.first): k for k, p in enumerate(predictions)}
-        for first, last, trigger in self._rules.find_words(words):  # type: ignore[union-attr]
-            for event_type, score in self._rule_types[(trigger.phrase, trigger.match)]:
-                k = by_place.get((event_type, first))
-                if k is None:
-                    by_place[(event_type, first)] = len(predictions)
-                    predictions.append(TriggerPrediction(event_type, first, last, score))
-                elif predictions[k].score < score:
-                    predictions[k] = replace(predictions[k], score=score)
-        return sorted(predictions, key=lambda p: (p.first, p.type))
+    def _add_rules(self, lowers: list[str], predictions: list[TriggerPrediction]) -> list[TriggerPrediction]:
+        """The classifier's predictions and the trusted lexicon entries' (the higher score where both agree),
+        for a sentence given as its lower-cased words."""
+        matches = self._rules.find_lowered(lowers)  # type: ignore[union-attr]
+        if matches:
+            by_place = {(p.type, p.first): k for k, p in enumerate(predictions)}
+            for first, last, trigger in matches:
+                for event_type, score in self._rule_types[(trigger.phrase, trigger.match)]:
+                    k = by_place.get((event_type, first))
+                    if k is None:
+                        by_place[(event_type, first)] = len(predictions)
+                        predictions.append(TriggerPrediction(event_type, first, last, score))
+                    elif predictions[k].score < score:
+                        predictions[k] = replace(predictions[k], score=score)
+        return sorted(predictions, key=lambda p: (p.first, p.type)) if predictions else predictions
 
     def tag_sentences(self, sentences: Sequence[Sentence]) -> list[list[TriggerPrediction]]:
         """Trigger predictions for workspace sentences."""

@@ -9,7 +9,7 @@ in that table: one dictionary lookup per token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, ItemsView, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -134,6 +134,10 @@ class FormIndex:
 
     def __len__(self) -> int:
         return len(self._table)
+
+    def items(self) -> ItemsView[str, Form]:
+        """(lower-cased word, its form) of every word in the table."""
+        return self._table.items()
 
     def words_of(self, stems: Iterable[str]) -> set[str]:
         """Every word in the table that is a form of one of `stems`."""

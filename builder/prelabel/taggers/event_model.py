@@ -44,6 +44,9 @@ class ModelEventTagger:
         tagged, confidences = self.model.predict_with_confidence([[t.text for t in s.tokens] for s in sentences])
         out = []
         for sentence, predictions in zip(sentences, tagged, strict=True):
+            if not predictions:  # most sentences
+                out.append(([], []))
+                continue
             best: dict[str, float] = {}
             triggers = []
             for p in predictions:
