@@ -127,6 +127,11 @@ class EventLexicon:
         firsts |= forms.words_of(t.keys[0] for t in self.triggers if t.match == "stem")
         firsts |= {t.keys[0] for t in self.triggers if t.match == "stem"}
         object.__setattr__(self, "_firsts", frozenset(firsts))
+        # Likewise the words that may end a match (a word whose key is some trigger's last key).
+        lasts = {t.keys[-1] for t in self.triggers}
+        stem_lasts = {t.keys[-1] for t in self.triggers if t.match == "stem"}
+        lasts |= {word for word, key in stem_keys.items() if key in stem_lasts}
+        object.__setattr__(self, "_lasts", frozenset(lasts))
 
     @property
     def first_words(self) -> frozenset[str]:
@@ -154,7 +159,7 @@ class EventLexicon:
 
     def find_lowered(self, lowered: Sequence[str]) -> list[tuple[int, int, Trigger]]:
         """Like `find_words`, for a sentence given as its lower-cased token texts."""
-        if self._firsts.isdisjoint(lowered):  # type: ignore[attr-defined]
+        if self._firsts.isdisjoint(lowered) or self._lasts.isdisjoint(lowered):  # type: ignore[attr-defined]
             return []
         stems = list(map(self._stem_keys.get, lowered, lowered))  # type: ignore[attr-defined]
         matches: list[tuple[int, int, Trigger]] = []

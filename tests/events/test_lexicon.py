@@ -110,3 +110,14 @@ def test_the_packaged_lexicon_reads_founding_from_the_organisation_noun(text: st
              for t in trigger.types]
     assert [f[:2] for f in found] == expected
     assert all("..." in phrase for *_, phrase in found)  # the phrase with the organisation noun, not the bare verb
+
+
+def test_a_sentence_without_a_first_or_a_last_word_of_any_trigger_is_skipped_but_matches_still_do() -> None:
+    # the quick checks (a word that may begin a match, a word that may end one) skip sentences, never matches:
+    # the last word may be any affixed form of a stem entry's last stem
+    assert found("Jaksa mengajukan permohonan.") == []  # a light verb, no event noun
+    assert found("Ia ditetapkan sebagai tersangka.") == [("ditetapkan sebagai tersangka", "Justice.Charge-Indict")]
+    assert found("Ia ditetapkan sebagai tersangkanya.") == [
+        ("ditetapkan sebagai tersangkanya", "Justice.Charge-Indict")]
+    assert found("Hakim menjatuhkan hukuman.") == [("hukuman", "Justice.Sentence")]
+    assert found("Polisi menangkapnya.") == [("menangkapnya", "Justice.Arrest-Jail")]
