@@ -103,7 +103,8 @@ class CompiledCrf:
         """Fill the blocks (and flags) of new words, which get ids first, first + 1, ...
 
         Each template's weights are gathered for all new words at once and added in the order
-        `sentence_features` lists the features, so a block is the sum CRFsuite takes, to the last bit.
+        `sentence_features` lists the features: the same sums, to the last bit, as adding the
+        words' feature weights one by one (as this decoder did before).
         """
         needed = first + len(tokens)
         if needed > len(self._blocks):
@@ -198,7 +199,8 @@ class CompiledCrf:
         at = at[hit]
         vectors = self._pair_vectors[self._pair_rows[slots[hit]]]
         # In this order a token gets the pair before it (as the word after), then its own pair as
-        # the second word, then as the first: the order CRFsuite's sum took (scores to the last bit).
+        # the second word, then as the first: the order a left-to-right loop over the pairs adds
+        # them in, so the scores do not depend on doing it for the whole batch at once.
         after = position[at] + 1 < length[at]
         out[at[after] + 1] += vectors[after, 2]
         out[at] += vectors[:, 0]
@@ -231,7 +233,7 @@ class CompiledCrf:
 
     # --- decoding ------------------------------------------------------------------------
 
-    def decode(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[str], list[float]]]:
+    def decode(self, sentences: Sequence[Sequence[str]]) -> list[tuple[tuple[str, ...], tuple[float, ...]]]:
         """Viterbi tags (IOB2) and the marginal of each chosen tag (within [0, 1]), for every
         sentence (none empty)."""
         if not sentences:

@@ -81,7 +81,7 @@ OWN_TEMPLATES: tuple[tuple[str, Callable[[str, str], str | None]], ...] = (
     ("punct", _flag(_PUNCT.match)),
 )
 #: Templates of a neighbour's word (the feature name gets its offset in front: "-1w=", "2sh=").
-NEIGHBOUR_VALUES = {"w=": _lower, "sh=": _shape, "s3=": _suffix3, "cap": _flag(lambda word: is_cap(word))}
+NEIGHBOUR_VALUES = {"w=": _lower, "sh=": _shape, "s3=": _suffix3, "cap": _flag(is_cap)}
 
 
 @lru_cache(maxsize=1 << 18)
