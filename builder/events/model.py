@@ -157,18 +157,19 @@ class EventModel:
 
     def candidates(self, words: Sequence[str]) -> list[tuple[int, list[str]]]:
         """(token index, features) of each token that is a form of a known stem."""
-        return self._read(words, [w.lower() for w in words])[1]
+        lowers = [w.lower() for w in words]
+        forms = list(map(self._forms.get, lowers))
+        keys, places, in_phrase = self._analyse(lowers, forms)
+        return [(i, candidate_features(i, forms[i], words, lowers, self.data.lexicon_types, in_phrase, keys))
+                for i in places]
 
-    def _read(self, words: Sequence[str], lowers: list[str], forms: list[Form | None] | None = None,
-              as_columns: bool = False) -> tuple[list[str], list]:
-        """The match keys of a sentence's words (stems where known), and its candidates with their features
-        (with `as_columns`, the columns of the features the model has, in the same order); `lowers` are the
-        words lower-cased, `forms` their forms if looked up already."""
-        if forms is None:
-            forms = list(map(self._forms.get, lowers))
-        if not any(forms):  # most sentences: no candidate, and the keys are the lower-cased words
-            return lowers, []
+    def _analyse(self, lowers: list[str], forms: list[Form | None]
+                 ) -> tuple[list[str], list[int], list[tuple[str, ...]]]:
+        """A sentence given as its lower-cased words and their forms: its match keys (stems where known),
+        the places of its candidates (the forms of known stems), and the lexicon phrase types over each word."""
         places = [i for i, form in enumerate(forms) if form is not None]
+        if not places:  # most sentences: no candidate, and the keys are the lower-cased words
+            return lowers, [], []
         keys = lowers.copy()
         for i in places:
             keys[i] = forms[i].stem  # type: ignore[union-attr]
@@ -176,12 +177,18 @@ class EventModel:
         for first, last, types in self._phrases.find(keys):
             for k in range(first, last):
                 in_phrase[k] = in_phrase[k] + tuple(types)  # type: ignore[operator]
-        lexicon_types = self.data.lexicon_types
-        if not as_columns:
-            return keys, [(i, candidate_features(i, forms[i], words, lowers, lexicon_types, in_phrase, keys))
-                          for i in places]
-        return keys, list(zip(places, candidate_columns(places, forms, words, lowers, lexicon_types, in_phrase, keys,
-                                                        self._columns), strict=True))
+        return keys, places, in_phrase
+
+    def _read(self, words: Sequence[str], lowers: list[str], forms: list[Form | None]
+              ) -> tuple[list[str], list[tuple[int, list[int]]]]:
+        """A sentence's match keys, and (token index, the columns of its features the model has, in the order
+        of `candidate_features`) for each candidate; `lowers` are the words lower-cased, `forms` their forms."""
+        keys, places, in_phrase = self._analyse(lowers, forms)
+        if not places:
+            return keys, []
+        columns = candidate_columns(places, forms, words, lowers, self.data.lexicon_types, in_phrase, keys,
+                                    self._columns)
+        return keys, list(zip(places, columns, strict=True))
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: classes) by softmax over summed weights."""
@@ -227,8 +234,7 @@ class EventModel:
         with_candidates = _sentences_at(compress(range(len(forms)), forms), ends)
         with_rules = {} if self._rules is None else _sentences_at(
             compress(range(len(lowered)), map(self._rules.first_words.__contains__, lowered)), ends)
-        read = {s: self._read(sentences[s], lowered[starts[s] : starts[s + 1]], forms[starts[s] : starts[s + 1]],
-                              as_columns=True)
+        read = {s: self._read(sentences[s], lowered[starts[s] : starts[s + 1]], forms[starts[s] : starts[s + 1]])
                 for s in with_candidates}
         flat = [columns for _, found in read.values() for _, columns in found]
         probs = self._probabilities(flat) if flat else np.zeros((0, len(self.data.classes)))
