@@ -14,6 +14,7 @@ from builder.cli.common import console, fail
 eval_app = typer.Typer(help="Measure the pipeline against reference data.", no_args_is_help=True)
 
 TAGGER_NAMES = ("date", "model", "gazetteer")
+DEFAULT_TAGGERS = ("date", "model")  # builder.prelabel.registry.DEFAULT_ENTITY_TAGGERS, without loading the taggers
 
 
 def _print_scores(title: str, first_column: str, scores: dict[str, dict[str, float]]) -> None:
@@ -57,8 +58,9 @@ def eval_ner(
     gold: Annotated[Path, typer.Argument(help="CoNLL/BIO file: token first, tag last, tab- or space-separated.")],
     map_: Annotated[list[str], typer.Option("--map", help="Rename gold labels: PERSON=PER, TIME=DATE, EVT=O.")]
     = [],  # noqa: B006 - typer reads the default
-    taggers: Annotated[str, typer.Option(help=f"Comma-separated, in priority order: {', '.join(TAGGER_NAMES)}.")]
-    = ",".join(TAGGER_NAMES),
+    taggers: Annotated[str, typer.Option(help=f"Comma-separated, in priority order, from {', '.join(TAGGER_NAMES)} "
+                                              "(default: what `builder prelabel` uses).")]
+    = ",".join(DEFAULT_TAGGERS),
     model: Annotated[Path | None, typer.Option(help="CRF model file (default: the packaged one).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here as JSON.")] = None,
 ) -> None:

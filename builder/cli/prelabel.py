@@ -23,13 +23,15 @@ if TYPE_CHECKING:
     from builder.workspace.summary import PrelabelSummary
 
 
-def prelabeller_factory(schema: Path | None, options: TaggerOptions, gazetteer: bool) -> Callable[[], Prelabeller]:
+def prelabeller_factory(schema: Path | None, options: TaggerOptions, gazetteer: bool,
+                        consistency: bool = True) -> Callable[[], Prelabeller]:
     """The default pre-labeller's factory, built once here so a bad option fails clearly, not in a worker."""
     from builder.core.schema import SchemaError, load_schema
     from builder.prelabel.registry import default_prelabeller
 
     try:
-        factory = partial(default_prelabeller, load_schema(schema), options, gazetteer=gazetteer)
+        factory = partial(default_prelabeller, load_schema(schema), options, gazetteer=gazetteer,
+                          consistency=consistency)
         factory()
     except (SchemaError, FileNotFoundError, ValueError) as error:
         raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None
@@ -70,15 +72,22 @@ def prelabel(
     = None,
     lexicon: Annotated[Path | None, typer.Option(help="Tag events with this trigger lexicon TOML instead of the "
                                                       "event model.")] = None,
-    gazetteer: Annotated[bool, typer.Option(help="Also tag places from the packaged gazetteer.")] = True,
-    batch_size: Annotated[int, typer.Option(min=1, help="Sentences per batch.")] = 512,
+    gazetteer: Annotated[bool, typer.Option(help="Also tag places from the packaged gazetteer (off by default: it "
+                                                "tags countries used as modifiers, which the guideline leaves "
+                                                "out).")] = False,
+    consistency: Annotated[bool, typer.Option(help="Make each article's entity pre-labels agree: one label per "
+                                                  "name, short mentions of names found elsewhere, datelines "
+                                                  "as places.")] = True,
+    batch_size: Annotated[int, typer.Option(min=1, help="Sentences per batch (an article is never split).")]
+    = 512,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes or Ray actors (default: all cores).")]
     = default_workers(),
     engine: Annotated[str, typer.Option(help="local (worker processes) or ray (Ray Data).")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (with --engine ray); default: local Ray.")]
     = None,
 ) -> None:
-    """Pre-label every stored sentence: entities (DATE rules, CRF model, gazetteer), event types and triggers."""
+    """Pre-label every stored sentence: entities (DATE rules, CRF model, optionally the gazetteer, then one
+    label per name in each article), event types and triggers."""
     from builder.prelabel.run import ENGINES, EngineOptions
 
     ws = Workspace(workspace)
@@ -87,7 +96,7 @@ def prelabel(
     if not ws.root.is_dir():
         raise fail(f"[red]No workspace at {ws.root}[/red]; run `builder ingest FILES --workspace {ws.root}` first.")
     factory = prelabeller_factory(schema, workspace_tagger_options(ws, TaggerOptions(model, lexicon, event_model)),
-                                  gazetteer)
+                                  gazetteer, consistency)
     run_prelabel_pass(ws, factory, EngineOptions(workers=workers, batch_size=batch_size, address=address), engine)
 
 

@@ -67,7 +67,7 @@ class Labeller(Protocol):
 
     @property
     def versions(self) -> tuple[str, ...]:
-        """The versioned names of its parts, e.g. ("rule:date.v1", "model:id_news.ner.crf.v1")."""
+        """The versioned names of its parts, e.g. ("rule:date.v1", "model:id_news.ner.crf.v2")."""
         ...
 
     def label(self, sentences: Sequence[Sentence]) -> list[SentenceLabels]:

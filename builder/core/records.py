@@ -68,7 +68,7 @@ class Span:
     end: int
     label: str
     text: str
-    source: str  # e.g. "rule:date.v1", "model:id_news.ner.crf.v1", "human:3"
+    source: str  # e.g. "rule:date.v1", "model:id_news.ner.crf.v2", "human:3"
     score: float | None = None
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The CRF NER model `id_news.ner.crf.v1`: token features and a tagger over token lists."""
+"""The CRF NER model `id_news.ner.crf.v2`: token features and a tagger over token lists."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from builder.ner.conll import to_iob2
 from builder.ner.fastcrf import CompiledCrf
 from builder.ner.features import EntityLexicon, lexicon_model_name, sentence_features
 
-MODEL_NAME = "id_news.ner.crf.v1"
+MODEL_NAME = "id_news.ner.crf.v2"
 MODEL_FILE = f"{MODEL_NAME}.crfsuite"
 LEXICON_SUFFIX = ".lexicon.tsv"
 LABELS = ("PER", "ORG", "LOC")
@@ -38,7 +38,7 @@ def lexicon_path(model_path: Path) -> Path:
 class CrfNerModel:
     """A loaded CRF NER model and its lexicon; open it once and tag many sentences.
 
-    Its `name` (e.g. `id_news.ner.crf.v1`, or `id_news.ner.crf.v1+ws3` for a model trained from a
+    Its `name` (e.g. `id_news.ner.crf.v2`, or `id_news.ner.crf.v2+ws3` for a model trained from a
     workspace) is the one its lexicon's header names: the trainer writes it there.
     """
 

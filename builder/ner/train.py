@@ -20,6 +20,7 @@ from seqeval.scheme import IOB2
 from builder.ner.conll import DEFAULT_LABEL_MAP, TaggedSentence, read_conll
 from builder.ner.crf import LABELS, MODEL_FILE, MODEL_NAME, CrfNerModel, lexicon_path
 from builder.ner.features import EntityLexicon, sentence_features
+from builder.ner.harmonise import GUIDELINE_CORPUS, ConventionMap, agreement
 from builder.workspace.parts import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,11 @@ class NerCorpus:
     licence: str
     source: str
     label_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABEL_MAP))
+    weight: int = 1  # how many times each of its training sentences is used
 
     def __post_init__(self) -> None:
+        if self.weight < 1:
+            raise ValueError(f"corpus {self.name!r} has weight {self.weight}; give 1 or more")
         if self.licence not in SHIPPABLE_LICENCES:
             raise ValueError(
                 f"corpus {self.name!r} has licence {self.licence!r}; the shipped model may only "
@@ -50,13 +54,16 @@ class NerCorpus:
 
 # In priority order: when two sets hold the same sentence, the earlier set's
 # annotation is kept. idner-news-2k is the standardised re-annotation of the
-# Kompas text that indolem-nerugm also annotates, so it wins.
+# Kompas text that indolem-nerugm also annotates, so it wins; it is also the
+# guideline the other sets are brought to (builder/ner/harmonise.py), and its
+# sentences count three times.
 CORPORA: tuple[NerCorpus, ...] = (
     NerCorpus(
-        "idner-news-2k",
+        GUIDELINE_CORPUS,
         ("train.txt", "dev.txt"),
         "MIT",
         "khairunnisaor/idner-news-2k@625ff40 (Khairunnisa et al. 2020)",
+        weight=3,
     ),
     NerCorpus(
         "indolem-nerui",
@@ -169,6 +176,50 @@ def split_examples(
     return train, dev
 
 
+Pair = tuple[TaggedSentence, TaggedSentence]
+
+
+def convention_pairs(raw: Sequence[Example], guideline: Sequence[Example]) -> list[Pair]:
+    """(guideline annotation, another set's annotation) of the same sentence text, for the sentences of
+    `guideline` (examples of the guideline set); `raw` is every set as read, before deduplication."""
+    keys = {sentence_key(e.sentence.tokens): e.sentence for e in guideline if e.corpus == GUIDELINE_CORPUS}
+    return [
+        (keys[key], e.sentence)
+        for e in raw
+        if e.corpus != GUIDELINE_CORPUS and (key := sentence_key(e.sentence.tokens)) in keys
+    ]
+
+
+@dataclass
+class TrainingSet:
+    """The sentences the CRF learns from: the other sets rewritten into the guideline's convention,
+    every sentence repeated by its set's weight; and what the rewriting did."""
+
+    sentences: list[TaggedSentence]
+    rewritten: Counter[str]  # sentences whose tags the convention map changed, per set
+    pairs: int  # sentences both annotated, that the map learnt from
+    convention: ConventionMap | None  # None when there was nothing to rewrite or nothing to learn from
+
+
+def guideline_training_set(train: Sequence[Example], pairs: Sequence[Pair],
+                           corpora: Sequence[NerCorpus]) -> TrainingSet:
+    """Bring `train` to one guideline (builder/ner/harmonise.py) with a map learnt from `pairs`, and
+    weight it. Without pairs (e.g. no guideline set among the corpora) the tags are kept as they are."""
+    weights = {c.name: c.weight for c in corpora}
+    others = [i for i, e in enumerate(train) if e.corpus != GUIDELINE_CORPUS]
+    sentences = [e.sentence for e in train]
+    rewritten: Counter[str] = Counter()
+    convention = ConventionMap.learn(pairs) if pairs and others else None
+    if convention is not None:
+        converted = convention.convert(sentences[i] for i in others)
+        for i, new in zip(others, converted, strict=True):
+            if new.tags != sentences[i].tags:
+                rewritten[train[i].corpus] += 1
+            sentences[i] = new
+    weighted = [s for s, e in zip(sentences, train, strict=True) for _ in range(weights.get(e.corpus, 1))]
+    return TrainingSet(weighted, rewritten, len(pairs), convention)
+
+
 def train_crf(
     train: Sequence[TaggedSentence], path: Path, params: CrfParams, *, seed: int = 0, name: str = MODEL_NAME
 ) -> None:
@@ -251,16 +302,29 @@ def train_ner(
         raise ValueError(f"dev_fraction={dev_fraction}: give a fraction between 0 and 1")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    examples, dropped = deduplicate(load_corpora(Path(data_dir), corpora))
+    raw = load_corpora(Path(data_dir), corpora)
+    examples, dropped = deduplicate(raw)
     train, dev = split_examples(examples, seed=seed, dev_fraction=dev_fraction)
     model_path = out_dir / MODEL_FILE
     started = time.perf_counter()
-    train_crf([e.sentence for e in train], model_path, params, seed=seed)
+    training = guideline_training_set(train, convention_pairs(raw, train), corpora)
+    train_crf(training.sentences, model_path, params, seed=seed)
     train_seconds = time.perf_counter() - started
-    log.info("trained on %d sentences in %.0f s", len(train), train_seconds)
+    log.info("trained on %d sentences (%d weighted) in %.0f s", len(train), len(training.sentences), train_seconds)
     scores, tokens_per_second = evaluate(CrfNerModel.load(model_path), dev)
+    held_out_pairs = convention_pairs(raw, dev)
+    convention: dict[str, object] = {
+        "guideline": GUIDELINE_CORPUS,
+        "pairs_learnt_from": training.pairs,
+        "rewritten_train_sentences": dict(sorted(training.rewritten.items())),
+        "held_out_agreement": (agreement(held_out_pairs, training.convention)
+                               if training.convention is not None and held_out_pairs else None),
+    }
     if final_on_all:
-        train_crf([e.sentence for e in examples], model_path, params, seed=seed)
+        final = guideline_training_set(examples, convention_pairs(raw, examples), corpora)
+        train_crf(final.sentences, model_path, params, seed=seed)
+        convention["final_pairs_learnt_from"] = final.pairs
+        convention["final_rewritten_sentences"] = dict(sorted(final.rewritten.items()))
     metrics: dict[str, object] = {
         "model": MODEL_NAME,
         "model_path": str(model_path),
@@ -280,6 +344,7 @@ def train_ner(
             "lexicon_folds": params.lexicon_folds,
         },
         "sentences": _counts(examples, train, dev, dropped, corpora),
+        "convention": convention,
     }
     atomic_write(out_dir / "MODEL_CARD.md", model_card(metrics, corpora))
     return metrics
@@ -324,11 +389,21 @@ def model_card(metrics: Mapping[str, Any], corpora: Sequence[NerCorpus]) -> str:
         f"| {v['support']} |"
         for name, v in scores["by_corpus"].items()
     )
+    convention = metrics["convention"]
+    rewritten = convention.get("final_rewritten_sentences", convention["rewritten_train_sentences"])
     data_rows = "\n".join(
         f"| {c.name} | {c.licence} | {c.source} | {n['kept']} | {n['duplicates_dropped']} "
-        f"| {n['train']} | {n['dev']} |"
+        f"| {n['train']} | {n['dev']} | {c.weight} | "
+        f"{'(guideline)' if c.name == convention['guideline'] else rewritten.get(c.name, 0)} |"
         for c in corpora
         for n in (counts[c.name],)
+    )
+    held_out = convention["held_out_agreement"]
+    agreement_text = (
+        f"On the {held_out['pairs']} doubly annotated sentences of the dev split, which the map did not "
+        f"learn from, the other set's tags agree with the guideline's at strict micro-F1 "
+        f"{held_out['before']:.3f} as they are and {held_out['after']:.3f} once rewritten."
+        if held_out else "No doubly annotated sentence fell in the dev split, so the map's agreement was not measured."
     )
     label_names = sorted({f"{k} → {v}" for c in corpora for k, v in c.label_map.items()})
     final = (
@@ -363,9 +438,20 @@ set in this table: idner-news-2k and indolem-nerugm annotate about 1,000 of the
 same Kompas sentences with different conventions, and the idner-news-2k
 re-annotation is kept. Deduplication happens before the split.
 
-| set | licence | source | sentences kept | duplicates dropped | train | dev |
-|---|---|---|---|---|---|---|
+| set | licence | source | sentences kept | duplicates dropped | train | dev | weight | rewritten |
+|---|---|---|---|---|---|---|---|---|
 {data_rows}
+
+**One guideline.** The sets disagree on what a name is: `{convention["guideline"]}` (the
+standardised re-annotation) leaves titles out of PER, tags a country LOC only where it is a
+place (`ke Israel`, not `serangan Israel` or `Israel menyatakan`) and tags parties and state
+bodies (`DPR`, `PPP`) as ORG; the other sets put titles inside PER, tag every country LOC and
+miss many organisations. `{convention["guideline"]}` is the guideline. A small CRF, learnt from
+the {convention.get("final_pairs_learnt_from", convention["pairs_learnt_from"])} sentences annotated both by it and by
+another set, reads each token's words and the other set's tags around it and writes the
+guideline's tags; it rewrote the sentences counted under *rewritten* above
+(builder/ner/harmonise.py). {agreement_text} Each sentence is used *weight* times in training,
+so that where the sets still disagree the guideline wins.
 
 Left out: `indonlu-nerp` (CC BY-SA 4.0, and lower-cased) and every CC BY-SA raw
 text; no feature or word list in the model is derived from them. The model file
@@ -387,7 +473,9 @@ no article ids, so the split is by sentence). Strict span matching with seqeval
 |---|---|---|---|---|
 {rows}
 
-Micro-F1 per source set of the dev sentences:
+Micro-F1 per source set of the dev sentences, each scored against its own set's tags. The
+model follows the guideline of `{convention["guideline"]}`, so the other sets' figures count its
+convention (no titles in PER, no country used as a modifier) as errors:
 
 | set | precision | recall | F1 | support |
 |---|---|---|---|---|
@@ -429,9 +517,11 @@ From the repository root, with the shared data checked out next to it:
 
 ## Limitations
 
-- The sets disagree on conventions: indolem-nerugm puts titles inside `PER`
-  ("Presiden Susilo Bambang Yudhoyono") and tags countries used as modifiers as
-  `LOC`; idner-news-2k leaves both out. The model mixes these conventions.
+- The rewriting map learnt from one pair of sets (idner-news-2k and indolem-nerugm, both
+  Kompas news) and is applied to all the others; on encyclopedic NERGRIT text it is on less
+  sure ground. Where it is wrong, the model learns its error.
+- A country as modifier or actor is O, as the guideline has it; a reader who wants every
+  country as LOC must relabel.
 - Trained on news of 2014-2016 (Kompas and similar) and encyclopedic text (NERGRIT);
   names that became prominent later are recognised from context and shape only.
 - Expects the tokenisation of `builder.core.tokenizer.tokenize`; the training data were

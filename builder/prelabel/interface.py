@@ -5,12 +5,13 @@ How it runs (in-process, worker pool, Ray) lives elsewhere (builder/prelabel/eng
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from builder.core.labels import EventLabel, LabelSet, SentenceLabels
 from builder.core.records import Sentence, Span
+from builder.prelabel.consistency import DocumentConsistency
 from builder.prelabel.ranking import sentence_uncertainty
 
 #: What a tagger's `tag_with_confidence` returns: its `tag` output and, per sentence, the
@@ -50,15 +51,19 @@ def merge_spans(candidates: Sequence[Sequence[Span]]) -> list[Span]:
 
 @dataclass(frozen=True)
 class Prelabeller:
-    """Entity taggers in priority order (earlier wins an overlap) and an optional event tagger."""
+    """Entity taggers in priority order (earlier wins an overlap), an optional event tagger, and
+    an optional step that makes the entity spans of each article consistent."""
 
     entity_taggers: tuple[EntityTagger, ...]
     event_tagger: EventTagger | None = None
+    consistency: DocumentConsistency | None = None
 
     @property
     def versions(self) -> tuple[str, ...]:
         """The versioned names of every part, in order; they go into each release."""
         names = [t.name for t in self.entity_taggers]
+        if self.consistency is not None:
+            names.append(self.consistency.name)
         if self.event_tagger is not None:
             names.append(self.event_tagger.name)
         return tuple(names)
@@ -69,19 +74,35 @@ class Prelabeller:
         A tagger that also has `tag_with_confidence` (the CRF, the event model, the trigger lexicon)
         reports how sure it was of each decision; a sentence's uncertainty is 1 - the least of them
         (builder/prelabel/ranking.py), None if no tagger reported any (rules and gazetteer only).
+        With `consistency`, the sentences of one article must be next to each other in the batch.
         """
         confidences: list[Confidences] = []
         per_tagger = [_tag(tagger, sentences, confidences) for tagger in self.entity_taggers]
         events = _tag(self.event_tagger, sentences, confidences) if self.event_tagger is not None else None
+        merged = [merge_spans([spans[i] for spans in per_tagger]) for i in range(len(sentences))]
+        if self.consistency is not None:
+            merged = self.consistency.apply(sentences, merged)
         labelled = []
         for i, sentence in enumerate(sentences):
-            entities = merge_spans([spans[i] for spans in per_tagger])
+            entities = merged[i]
             types, triggers = events[i] if events is not None else ([], [])
             labels = LabelSet(tuple(entities), tuple(triggers), tuple(types))
             labels.check(sentence.text, f"sentence {sentence.id}")
             uncertainty = sentence_uncertainty(*(c[i] for c in confidences)) if confidences else None
             labelled.append(SentenceLabels(sentence.id, labels, uncertainty))
         return labelled
+
+
+def article_batches(sentences: Sequence[Sentence], size: int) -> Iterator[Sequence[Sentence]]:
+    """Batches of about `size` sentences that never split an article's run of sentences, so the
+    consistency step sees all of an article at once (a batch grows past `size` to finish its article)."""
+    start = 0
+    while start < len(sentences):
+        end = min(start + size, len(sentences))
+        while end < len(sentences) and sentences[end].article_id == sentences[end - 1].article_id:
+            end += 1
+        yield sentences[start:end]
+        start = end
 
 
 def _tag(tagger: Any, sentences: Sequence[Sentence], confidences: list[Confidences]) -> Any:

@@ -2,7 +2,7 @@
 
 ```
 <workspace>/models/
-  <base name>/<version>/      e.g. id_news.ner.crf.v1/3/: the model files, MODEL_CARD.md, metrics.json
+  <base name>/<version>/      e.g. id_news.ner.crf.v2/3/: the model files, MODEL_CARD.md, metrics.json
   promoted.json               kind ("ner", "events") → the promoted version's name and model file
 ```
 
@@ -22,7 +22,7 @@ from builder.workspace.parts import DamagedPart, atomic_write_json
 
 PROMOTED_FILE = "promoted.json"
 KINDS = ("ner", "events")
-VERSION_MARK = "+ws"  # id_news.ner.crf.v1 version 3 is named id_news.ner.crf.v1+ws3
+VERSION_MARK = "+ws"  # id_news.ner.crf.v2 version 3 is named id_news.ner.crf.v2+ws3
 
 
 def versioned_name(base: str, version: int) -> str:

@@ -326,7 +326,7 @@ def test_start_training_runs_builder_train_and_later_predictions_carry_the_promo
         job = trainer.wait(timeout=900)
         assert job is not None and job.status == "finished" and job.returncode == 0, job.log_path.read_text()
         assert predictor.model_version != before
-        assert "id_news.ner.crf.v1+ws1" in predictor.model_version and "+ws1" in predictor.model_version
+        assert "id_news.ner.crf.v2+ws1" in predictor.model_version and "+ws1" in predictor.model_version
         task_ids = _import_as_the_ui_does(label_studio.url, label_studio.token, project_id,
                                           [{"text": SENTENCE, "prev": "", "next": ""}])
         ls.actions.create(id="retrieve_tasks_predictions", project=project_id,

@@ -77,7 +77,7 @@ def test_annotate_pull_train_push_refresh(label_studio, examples_dir: Path, tmp_
     builder("ingest", str(examples_dir / "okezone-kazakhstan.txt"), str(examples_dir / "kompas-banjir-makassar.txt"),
             "-w", str(ws.root), "--workers", "1")
     first_version = prelabel(ws)
-    assert "model:id_news.ner.crf.v1" in first_version and "model:id_news.events.v2" in first_version
+    assert "model:id_news.ner.crf.v2" in first_version and "model:id_news.events.v2" in first_version
     title = f"refresh {uuid4().hex[:8]}"
     builder("push", "-w", str(ws.root), "--url", url, "--project", title, token=token)
     project_id = load_project(ws).project_id
@@ -136,7 +136,7 @@ def test_annotate_pull_train_push_refresh(label_studio, examples_dir: Path, tmp_
     assert "workspace gold:" in trained, trained
     second_version = prelabel(ws)
     assert second_version != first_version
-    assert "model:id_news.ner.crf.v1+ws1" in second_version and "model:id_news.events.v2+ws1" in second_version
+    assert "model:id_news.ner.crf.v2+ws1" in second_version and "model:id_news.events.v2+ws1" in second_version
     plain = builder("push", "-w", str(ws.root), "--url", url, token=token)
     report = ws.read_report(PUSH_REPORT)
     assert (report["created"], report["refreshed"], report["stale_not_refreshed"]) == (0, 0, total - 4)

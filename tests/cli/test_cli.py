@@ -113,7 +113,7 @@ def test_cli_release_flow(examples_dir: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["ingest", str(examples_dir), "-w", ws]).exit_code == 0
     result = runner.invoke(app, ["prelabel", "-w", ws])
     assert result.exit_code == 0, result.output
-    assert "model:id_news.ner.crf.v1" in result.output
+    assert "model:id_news.ner.crf.v2" in result.output
     again = runner.invoke(app, ["prelabel", "-w", ws])
     assert "sentences labelled" in again.output and "nothing new" in again.output
     first = runner.invoke(app, ["release", "-w", ws, "--releases-dir", releases, "--bump", "minor"])

@@ -42,12 +42,12 @@ def test_versions_promotion_force_and_determinism(gold_workspace: Workspace,
     ws, schema = gold_workspace, load_schema()
     first = train_workspace(ws, schema, small_options(force=True))
     ner1, events1 = first.outcomes
-    assert (ner1.name, events1.name) == ("id_news.ner.crf.v1+ws1", "id_news.events.v2+ws1")
+    assert (ner1.name, events1.name) == ("id_news.ner.crf.v2+ws1", "id_news.events.v2+ws1")
     assert ner1.promoted and events1.promoted
     assert ner1.reason.startswith("promoted") and (ner1.forced == (ner1.after.combined < ner1.before.combined))
     assert promoted_models(ws) == {"ner": ner1.model_file, "events": events1.model_file}
     card = (ner1.folder / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert "id_news.ner.crf.v1+ws1" in card and "| workspace |" in card and "Command:" in card
+    assert "id_news.ner.crf.v2+ws1" in card and "| workspace |" in card and "Command:" in card
     metrics = json.loads((ner1.folder / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["sentences"]["workspace"]["train"] == len(first.gold.train)
     assert metrics["sentences"]["workspace"]["evaluation"] == len(first.gold.held_out)
@@ -63,21 +63,21 @@ def test_versions_promotion_force_and_determinism(gold_workspace: Workspace,
     assert lexicon1.read_text().splitlines()[1:] == lexicon2.read_text().splitlines()[1:]
     assert events1.model_file.with_suffix(".npz").read_bytes() == events2.model_file.with_suffix(".npz").read_bytes()
     assert ner2.after.combined == ner2.before.combined and ner2.promoted and not ner2.forced
-    assert read_promoted(ws)["ner"].name == "id_news.ner.crf.v1+ws2"
+    assert read_promoted(ws)["ner"].name == "id_news.ner.crf.v2+ws2"
 
     # A CRF stopped after one iteration is worse: kept as version 3, not promoted.
     third = train_workspace(ws, schema, small_options(iterations=1, train_events=False))
     (ner3,) = third.outcomes
     assert ner3.version == 3 and ner3.after.combined < ner3.before.combined
     assert not ner3.promoted and "not promoted" in ner3.reason and "--force" in ner3.reason
-    assert ner3.model_file.is_file() and read_promoted(ws)["ner"].name == "id_news.ner.crf.v1+ws2"
+    assert ner3.model_file.is_file() and read_promoted(ws)["ner"].name == "id_news.ner.crf.v2+ws2"
 
     # The same with --force: promoted, and it says so.
     fourth = train_workspace(ws, schema, small_options(iterations=1, train_events=False, force=True))
     (ner4,) = fourth.outcomes
     assert ner4.promoted and ner4.forced and ner4.reason.startswith("promoted with --force although worse")
     promoted = read_promoted(ws)
-    assert promoted["ner"].name == "id_news.ner.crf.v1+ws4" and promoted["ner"].forced
+    assert promoted["ner"].name == "id_news.ner.crf.v2+ws4" and promoted["ner"].forced
     assert promoted["events"].name == "id_news.events.v2+ws2"
     report = json.loads(fourth.report.read_text(encoding="utf-8"))
     assert report["models"][0]["forced"] is True and report["gold"]["sentences"] == len(fourth.gold.sentences)
@@ -90,24 +90,24 @@ def test_prelabel_uses_the_promoted_models_and_stores_their_labels_apart(
     assert before.exit_code == 0, before.output
     packaged_folder = ws.latest_prelabels()
     assert packaged_folder is not None
-    assert "model:id_news.ner.crf.v1" in Workspace.prelabeller_versions(packaged_folder)
+    assert "model:id_news.ner.crf.v2" in Workspace.prelabeller_versions(packaged_folder)
     train_workspace(ws, load_schema(), small_options(force=True))
     after = runner.invoke(app, ["prelabel", "--workspace", str(ws.root), "--workers", "1"])
     assert after.exit_code == 0, after.output
-    assert "id_news.ner.crf.v1+ws1" in after.output
+    assert "id_news.ner.crf.v2+ws1" in after.output
     folder = ws.latest_prelabels()
     assert folder is not None and folder != packaged_folder
     versions = Workspace.prelabeller_versions(folder)
-    assert "model:id_news.ner.crf.v1+ws1" in versions and "model:id_news.events.v2+ws1" in versions
+    assert "model:id_news.ner.crf.v2+ws1" in versions and "model:id_news.events.v2+ws1" in versions
     sources = {s.source for labels in Workspace.iter_prelabels(folder) for s in labels.labels.entities}
-    assert "model:id_news.ner.crf.v1+ws1" in sources and "model:id_news.ner.crf.v1" not in sources
+    assert "model:id_news.ner.crf.v2+ws1" in sources and "model:id_news.ner.crf.v2" not in sources
     assert ws.count_sentences() == len(list(Workspace.iter_prelabels(folder)))
     # An explicit --model still wins over the promoted one.
     explicit = runner.invoke(app, ["prelabel", "--workspace", str(ws.root), "--workers", "1", "--model",
                                    str(Path(__file__).resolve().parents[2] / "builder" / "resources" /
-                                       "id_news.ner.crf.v1.crfsuite")])
+                                       "id_news.ner.crf.v2.crfsuite")])
     assert explicit.exit_code == 0, explicit.output
-    assert "model:id_news.ner.crf.v1" in Workspace.prelabeller_versions(ws.latest_prelabels())  # type: ignore[arg-type]
+    assert "model:id_news.ner.crf.v2" in Workspace.prelabeller_versions(ws.latest_prelabels())  # type: ignore[arg-type]
 
 
 def test_cli_trains_reports_per_label_and_writes_json(gold_workspace: Workspace, tmp_path: Path) -> None:
@@ -116,10 +116,10 @@ def test_cli_trains_reports_per_label_and_writes_json(gold_workspace: Workspace,
     result = runner.invoke(app, ["train", "--workspace", str(gold_workspace.root), "--data-dir", str(data),
                                  "--events-corpus", str(corpus), "--max-iterations", "5", "--json", str(out)])
     assert result.exit_code == 0, result.output
-    assert "ner: id_news.ner.crf.v1 (packaged) → id_news.ner.crf.v1+ws1" in result.output
+    assert "ner: id_news.ner.crf.v2 (packaged) → id_news.ner.crf.v2+ws1" in result.output
     assert "micro avg" in result.output and "PER" in result.output and "workspace gold:" in result.output
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert [m["name"] for m in report["models"]] == ["id_news.ner.crf.v1+ws1", "id_news.events.v2+ws1"]
+    assert [m["name"] for m in report["models"]] == ["id_news.ner.crf.v2+ws1", "id_news.events.v2+ws1"]
     assert set(report["models"][0]["after"]["labels"]) >= {"PER", "micro avg"}
 
 
@@ -135,7 +135,7 @@ def test_cli_without_gold_trains_on_public_data_and_does_not_promote(examples_di
     assert "no accepted gold" in result.output and "public data only" in result.output
     assert "not promoted: no workspace gold" in result.output
     assert read_promoted(workspace) == {}
-    assert (workspace.models_dir / "id_news.ner.crf.v1" / "1" / "MODEL_CARD.md").is_file()
+    assert (workspace.models_dir / "id_news.ner.crf.v2" / "1" / "MODEL_CARD.md").is_file()
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -164,4 +164,4 @@ def test_cli_bad_input_is_one_line_and_exit_2(gold_workspace: Workspace, tmp_pat
                                  "--events-corpus", str(corpus), "--max-iterations", "5"])
     assert result.exit_code == 2, result.output
     assert message in result.output.replace("\n", "") and "Traceback" not in result.output
-    assert not (gold_workspace.models_dir / "id_news.ner.crf.v1" / "1").exists()
+    assert not (gold_workspace.models_dir / "id_news.ner.crf.v2" / "1").exists()

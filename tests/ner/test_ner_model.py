@@ -108,7 +108,7 @@ def test_packaged_model_tags_an_obvious_sentence(model: CrfNerModel) -> None:
     ]
     assert len(scores) == len(tokens)
     assert all(0.0 <= s <= 1.0 for s in scores)
-    assert model.name == MODEL_NAME == "id_news.ner.crf.v1"
+    assert model.name == MODEL_NAME == "id_news.ner.crf.v2"
     assert set(model.labels) <= {"O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"}
 
 
@@ -218,7 +218,7 @@ def test_train_on_fixture_writes_model_lexicon_and_card(tmp_path: Path) -> None:
         corpora=(corpus,),
         params=CrfParams(max_iterations=20, lexicon_folds=2),
     )
-    model_file = out / "id_news.ner.crf.v1.crfsuite"
+    model_file = out / "id_news.ner.crf.v2.crfsuite"
     assert model_file.is_file() and lexicon_path(model_file).is_file()
     assert 0.0 <= metrics["scores"]["micro avg"]["f1-score"] <= 1.0  # type: ignore[index]
     counts = metrics["sentences"]["tiny"]  # type: ignore[index]

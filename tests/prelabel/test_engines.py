@@ -27,7 +27,7 @@ def test_workers_give_the_same_prelabels_and_reruns_add_nothing(examples_dir: Pa
     assert results[0] == results[1]
     assert sum(len(item.labels.entities) for item in results[0]) > 50
     sources = {span.source for item in results[0] for span in item.labels.entities}
-    assert sources == {"rule:date.v1", "model:id_news.ner.crf.v1", "gazetteer:places.v1"}
+    assert sources == {"rule:date.v1", "model:id_news.ner.crf.v2", "rule:doc-consistency.v1"}
 
 
 def test_ingest_can_prelabel_in_the_same_pass(examples_dir: Path, tmp_path: Path) -> None:

@@ -40,3 +40,11 @@ def test_engine_is_picked_by_name(examples_dir: Path, workspace: Workspace) -> N
     assert set(ENGINES) == {"local", "ray"}
     with pytest.raises(ValueError, match="engine 'spark': use local or ray"):
         prelabel(workspace, partial(default_prelabeller, load_schema()), engine="spark")
+
+
+def test_eval_and_prelabel_default_to_the_same_taggers() -> None:
+    from builder.cli.evaluate import DEFAULT_TAGGERS
+    from builder.prelabel.registry import DEFAULT_ENTITY_TAGGERS
+
+    assert DEFAULT_TAGGERS == DEFAULT_ENTITY_TAGGERS
+    assert "gazetteer" not in DEFAULT_ENTITY_TAGGERS  # it tags countries the guideline leaves out

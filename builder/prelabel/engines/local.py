@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from builder.core.parallel import ordered_map, paused_gc
-from builder.prelabel.interface import Prelabeller
+from builder.prelabel.interface import Prelabeller, article_batches
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import PartWriter, parts
 from builder.workspace.summary import PrelabelSummary
@@ -61,8 +61,7 @@ def _label_chunk_now(chunk: Chunk, batch_size: int) -> tuple[PrelabelSummary, st
     result.already_labelled = len(sentences) - len(todo)
     writer = PartWriter(chunk.output, PRELABEL_SCHEMA, batch_size)
     try:
-        for start in range(0, len(todo), batch_size):
-            batch = todo[start : start + batch_size]
+        for batch in article_batches(todo, batch_size):
             labels = _worker_prelabeller.label(batch)
             labelled = prelabel_table(batch, labels)
             writer.add_table(labelled)

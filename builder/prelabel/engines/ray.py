@@ -1,9 +1,11 @@
 """Pre-labelling on Ray Data: the same pre-labeller as the local path, on actors that load it once.
 
-Reads the workspace's sentence Parquet with Ray Data, runs `map_batches` with a callable
-class (one pre-labeller per actor), and writes Parquet parts into the same pre-label folder
-the local path uses. Local Ray by default; `address` points at a cluster (whose nodes must
-see the workspace path, e.g. a shared file system).
+Ray Data hands out the row groups of the workspace's sentence Parquet (a row group holds whole
+articles, as ingest writes them), a `map_batches` callable class (one pre-labeller per actor)
+reads and labels each in batches that never split an article, exactly as the local path does,
+and Ray writes Parquet parts into the same pre-label folder the local path uses. Local Ray by
+default; `address` points at a cluster (whose nodes must see the workspace path, e.g. a shared
+file system).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.core.parallel import paused_gc
-from builder.prelabel.interface import Prelabeller
+from builder.prelabel.interface import Prelabeller, article_batches
 from builder.workspace.layout import Workspace
 from builder.workspace.parts import iter_parquet, parts
 from builder.workspace.summary import PrelabelSummary
@@ -32,15 +34,24 @@ from builder.workspace.tables import (
 
 
 class PrelabelActor:
-    """A Ray Data actor: builds the pre-labeller once, then labels batches of sentence rows."""
+    """A Ray Data actor: builds the pre-labeller once, then labels the row groups it is handed
+    (rows of `part`, `row_group`), skipping the sentences in `done`."""
 
-    def __init__(self, factory: Callable[[], Prelabeller]) -> None:
+    def __init__(self, factory: Callable[[], Prelabeller], done: frozenset[str], batch_size: int) -> None:
         self.prelabeller = factory()
+        self.done = done
+        self.batch_size = batch_size
 
     def __call__(self, batch: pa.Table) -> pa.Table:
+        tables = [PRELABEL_SCHEMA.empty_table()]
         with paused_gc():
-            sentences = sentences_from_table(batch)
-            return prelabel_table(sentences, self.prelabeller.label(sentences))
+            for part, group in zip(batch.column("part").to_pylist(), batch.column("row_group").to_pylist(),
+                                   strict=True):
+                sentences = sentences_from_table(pq.ParquetFile(part).read_row_group(group))
+                todo = [s for s in sentences if s.id not in self.done]
+                for chunk in article_batches(todo, self.batch_size):
+                    tables.append(prelabel_table(chunk, self.prelabeller.label(chunk)))
+        return pa.concat_tables(tables)
 
 
 def tokens_to_label(workspace: Workspace, done: frozenset[str]) -> int:
@@ -67,8 +78,7 @@ def start_ray(address: str | None, workers: int) -> None:
 
 
 def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], *, workers: int = 2,
-                      address: str | None = None, batch_size: int = 512,
-                      block_bytes: int | None = None) -> PrelabelSummary:
+                      address: str | None = None, batch_size: int = 512) -> PrelabelSummary:
     """Pre-label the sentences this pre-labeller has not labelled yet, on `workers` Ray actors."""
     import ray
 
@@ -88,16 +98,9 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
         # Fewer bookkeeping calls: on a small machine Ray's helper processes compete with the actors.
         context.enable_get_object_locations_for_metrics = False
         context.enable_per_node_metrics = False
-        # A workspace part is one file, read by one task; smaller blocks let that task stream
-        # many, so every actor gets work without a repartition (an all-to-all barrier):
-        # about 16 blocks per actor, at least 1 MiB each.
-        footers = [pq.read_metadata(part) for part in files]
-        data_bytes = sum(f.row_group(g).total_byte_size for f in footers for g in range(f.num_row_groups))
-        context.target_max_block_size = block_bytes or max(1 << 20, data_bytes // (16 * workers))
-        dataset = ray.data.read_parquet(files)
-        if done:
-            dataset = dataset.filter(lambda row: row["id"] not in done)
-        labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory,), batch_size=batch_size,
+        groups = [{"part": part, "row_group": g} for part in files for g in range(pq.read_metadata(part).num_row_groups)]
+        dataset = ray.data.from_items(groups, override_num_blocks=len(groups))
+        labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory, done, batch_size), batch_size=1,
                                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
                                        num_cpus=1)
         workspace.open_prelabel_dir(prelabeller.versions)

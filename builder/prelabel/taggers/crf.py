@@ -1,4 +1,4 @@
-"""Entity spans from the statistical NER model (model:id_news.ner.crf.v1)."""
+"""Entity spans from the statistical NER model (model:id_news.ner.crf.v2)."""
 
 from __future__ import annotations
 
