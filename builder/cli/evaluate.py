@@ -84,8 +84,23 @@ def eval_ner(
     _print_scores(f"NER on {gold} ({report.sentences:,} sentences, strict IOB2)", "label", report.scores)
     for note in report.left_out:
         console.print(f"left out of scoring: {note}", highlight=False)
+    if any(row["predictions"] for row in report.reliability):
+        _print_reliability("Reliability: share of scored spans exactly right, by score", "spans",
+                           report.reliability)
+        console.print(f"expected calibration error: {report.calibration_error}", highlight=False)
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def _print_reliability(title: str, what: str, rows: list[dict[str, float]]) -> None:
+    """A reliability table: per score bin, how many predictions, how many right, their mean score."""
+    table = Table(title=title)
+    for column in ("score from", "to", what, "right", "mean score"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["from"]), str(row["to"]), str(row["predictions"]), str(row["correct"]),
+                      str(row["mean_score"]))
+    console.print(table)
 
 
 @eval_app.command("events")
@@ -120,12 +135,8 @@ def eval_events(
     for missed, instead, count in report.confusions:
         confusions.add_row(missed, instead, str(count))
     console.print(confusions)
-    reliability = Table(title="Reliability: share of proposed types that are right, by score")
-    for column in ("score from", "to", "proposed", "right"):
-        reliability.add_column(column)
-    for row in report.reliability:
-        reliability.add_row(str(row["from"]), str(row["to"]), str(row["predictions"]), str(row["correct"]))
-    console.print(reliability)
+    _print_reliability("Reliability: share of proposed types that are right, by score", "proposed",
+                       report.reliability)
     if json_out is not None:
         data = {"tagger": tagger.name, "sentences": report.sentences, "exact_match": report.exact_match,
                 "scores": report.scores, "reliability": report.reliability, "confusions": report.confusions}

@@ -9,8 +9,9 @@ from builder.learn.scores import changes
 WHAT = {
     "ner": "A linear-chain CRF (python-crfsuite) tagging PER, ORG and LOC in IOB2, with the features and lexicon "
            "of the packaged model (builder/resources/MODEL_CARD.md). Training data: the public sets' train split "
-           "(deduplicated, split by a hash of the sentence text) and the workspace gold outside the held-back "
-           "articles. Evaluation data: the public dev split and the held-back gold; strict span matching "
+           "(deduplicated, split by a hash of the sentence text), brought to idner-news-2k's guideline and "
+           "weighted as `builder train-ner` does (builder/ner/harmonise.py), and the workspace gold outside the "
+           "held-back articles, weighted like the guideline set. Evaluation data: the public dev split and the held-back gold; strict span matching "
            "(seqeval, IOB2).",
     "events": "The trigger classifier of the packaged event model (builder/resources/EVENT_MODEL_CARD.md). "
               "Training data: the team corpus's train and dev splits and the workspace gold outside the held-back "

@@ -19,8 +19,11 @@ from builder.ner.train import (
     CrfParams,
     Example,
     NerCorpus,
+    Pair,
+    convention_pairs,
     deduplicate,
     evaluate,
+    guideline_training_set,
     load_corpora,
     sentence_key,
     split_examples,
@@ -52,6 +55,7 @@ class NerData:
     gold_train: list[Example]
     gold_held_out: list[Example]
     counts: Counter[str] = field(default_factory=Counter)
+    pairs: list[Pair] = field(default_factory=list)  # doubly annotated public train sentences (harmonise.py)
 
     @property
     def train(self) -> list[Example]:
@@ -76,7 +80,8 @@ def ner_data(gold: GoldSet, options: NerOptions) -> NerData:
     """The public sets (deduplicated, without the sentences the workspace gold has) split by hash, and the
     workspace gold as IOB2 sentences of the model's labels."""
     counts: Counter[str] = Counter()
-    examples, dropped = deduplicate(load_corpora(Path(options.data_dir), options.corpora))
+    raw = load_corpora(Path(options.data_dir), options.corpora)
+    examples, dropped = deduplicate(raw)
     counts["public duplicates dropped"] = sum(dropped.values())
     gold_keys = {sentence_key([t.text for t in g.sentence.tokens]) for g in gold.sentences}
     public = [e for e in examples if sentence_key(e.sentence.tokens) not in gold_keys]
@@ -84,13 +89,18 @@ def ner_data(gold: GoldSet, options: NerOptions) -> NerData:
     train, dev = split_examples(public, seed=options.seed, dev_fraction=options.dev_fraction)
     gold_train = [Example(tagged(g, LABELS, counts), WORKSPACE_SOURCE) for g in gold.train]
     gold_held_out = [Example(tagged(g, LABELS, counts), WORKSPACE_SOURCE) for g in gold.held_out]
-    return NerData(train, dev, gold_train, gold_held_out, counts)
+    return NerData(train, dev, gold_train, gold_held_out, counts, convention_pairs(raw, train))
 
 
 def train_ner_model(data: NerData, path: Path, name: str, options: NerOptions, *, public_only: bool = False) -> None:
-    """Fit the CRF (named `name`) on the training data, or on the public train split alone."""
-    examples: Sequence[Example] = data.public_train if public_only else data.train
-    train_crf([e.sentence for e in examples], path, options.params, seed=options.seed, name=name)
+    """Fit the CRF (named `name`) on the training data, or on the public train split alone, the way
+    `builder train-ner` does: the public sets brought to one guideline and weighted; the workspace gold
+    (human-corrected, so already in the guideline) weighted like the guideline set."""
+    public = guideline_training_set(data.public_train, data.pairs, options.corpora).sentences
+    gold: Sequence[Example] = [] if public_only else data.gold_train
+    weight = max((c.weight for c in options.corpora), default=1)
+    train_crf([*public, *(e.sentence for e in gold for _ in range(weight))], path, options.params,
+              seed=options.seed, name=name)
 
 
 def score_ner(model: CrfNerModel, data: NerData) -> Scores:

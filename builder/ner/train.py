@@ -17,9 +17,10 @@ import pycrfsuite
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
+from builder.core.metrics import calibration_error, reliability
 from builder.ner.conll import DEFAULT_LABEL_MAP, TaggedSentence, read_conll
 from builder.ner.crf import LABELS, MODEL_FILE, MODEL_NAME, CrfNerModel, lexicon_path
-from builder.ner.features import EntityLexicon, sentence_features
+from builder.ner.features import EntityLexicon, _entities, sentence_features
 from builder.ner.harmonise import GUIDELINE_CORPUS, ConventionMap, agreement
 from builder.workspace.parts import atomic_path, atomic_write
 
@@ -272,6 +273,17 @@ def evaluate(model: CrfNerModel, examples: Sequence[Example]) -> tuple[dict[str,
     return scores, tokens / elapsed if elapsed else float("inf")
 
 
+def span_reliability(model: CrfNerModel, examples: Sequence[Example]) -> list[dict[str, float]]:
+    """How often a predicted span is exactly right (same tokens and label), by its score (the lowest
+    marginal of its tokens, as the pre-labeller scores it)."""
+    scored: list[tuple[float, bool]] = []
+    for example, tagged in zip(examples, model.predict([list(e.sentence.tokens) for e in examples]), strict=True):
+        truth = set(_entities(example.sentence.tags))
+        scored += [(min(tagged.scores[start:end]), (start, end, label) in truth)
+                   for start, end, label in _entities(tagged.tags)]
+    return reliability(scored)
+
+
 def _report(gold: list[list[str]], pred: list[list[str]]) -> dict[str, object]:
     report = classification_report(
         gold, pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
@@ -311,7 +323,9 @@ def train_ner(
     train_crf(training.sentences, model_path, params, seed=seed)
     train_seconds = time.perf_counter() - started
     log.info("trained on %d sentences (%d weighted) in %.0f s", len(train), len(training.sentences), train_seconds)
-    scores, tokens_per_second = evaluate(CrfNerModel.load(model_path), dev)
+    scored_model = CrfNerModel.load(model_path)
+    scores, tokens_per_second = evaluate(scored_model, dev)
+    guideline_reliability = span_reliability(scored_model, [e for e in dev if e.corpus == GUIDELINE_CORPUS])
     held_out_pairs = convention_pairs(raw, dev)
     convention: dict[str, object] = {
         "guideline": GUIDELINE_CORPUS,
@@ -345,6 +359,8 @@ def train_ner(
         },
         "sentences": _counts(examples, train, dev, dropped, corpora),
         "convention": convention,
+        "reliability": guideline_reliability,
+        "calibration_error": calibration_error(guideline_reliability),
     }
     atomic_write(out_dir / "MODEL_CARD.md", model_card(metrics, corpora))
     return metrics
@@ -398,6 +414,11 @@ def model_card(metrics: Mapping[str, Any], corpora: Sequence[NerCorpus]) -> str:
         for c in corpora
         for n in (counts[c.name],)
     )
+    reliability_rows = "\n".join(
+        f"| {r['from']} | {r['to']} | {r['predictions']} | {r['correct']:.3f} | {r['mean_score']:.3f} |"
+        for r in metrics["reliability"]
+    )
+    guideline_f1 = scores["by_corpus"].get(convention["guideline"], {}).get("f1-score", 0.0)
     held_out = convention["held_out_agreement"]
     agreement_text = (
         f"On the {held_out['pairs']} doubly annotated sentences of the dev split, which the map did not "
@@ -481,7 +502,18 @@ convention (no titles in PER, no country used as a modifier) as errors:
 |---|---|---|---|---|
 {by_corpus}
 
-Micro-F1 on dev: **{micro["f1-score"]:.3f}**.
+Micro-F1 on dev: **{micro["f1-score"]:.3f}** over all sets, each against its own conventions;
+**{guideline_f1:.3f}** on the dev sentences of `{convention["guideline"]}`, the guideline.
+
+Span scores (the lowest marginal of a span's tokens, as `builder prelabel` stores them) on the dev
+sentences of `{convention["guideline"]}`: how often a span is exactly right, by its score. Expected
+calibration error {metrics["calibration_error"]:.3f}; on the other sets, scored against their own
+conventions, the scores are higher than the share right.
+
+| score from | to | spans | share right | mean score |
+|---|---|---|---|---|
+{reliability_rows}
+
 Speed: {metrics["tokens_per_second"]:,.0f} tokens/s tagging the dev split (features,
 Viterbi and marginals; one core of {platform.machine()} {platform.system()}, Python
 {platform.python_version()}).

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import groupby
 
 from builder.core.records import Sentence, Span, Token
 
@@ -42,76 +41,76 @@ class DocumentConsistency:
         """The spans of each sentence, made consistent within each article (sentences of one
         article must be next to each other, as the workspace stores them)."""
         out: list[list[Span]] = [list(spans) for spans in entities]
-        rows = range(len(sentences))
-        for _, group in groupby(rows, key=lambda i: sentences[i].article_id):
-            idx = list(group)
-            fixed = self._article([sentences[i] for i in idx], [out[i] for i in idx])
-            for i, spans in zip(idx, fixed, strict=True):
-                out[i] = spans
+        first = 0
+        for i in range(1, len(sentences) + 1):
+            if i == len(sentences) or sentences[i].article_id != sentences[first].article_id:
+                self._article(sentences, out, first, i)
+                first = i
         return out
 
-    def _article(self, sentences: Sequence[Sentence], entities: Sequence[list[Span]]) -> list[list[Span]]:
-        votes: dict[tuple[str, ...], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for sentence, spans in zip(sentences, entities, strict=True):
-            for span in spans:
+    def _article(self, sentences: Sequence[Sentence], out: list[list[Span]], first: int, stop: int) -> None:
+        """Make out[first:stop], the spans of one article's sentences, consistent (in place)."""
+        votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for i in range(first, stop):
+            for span in out[i]:
                 if span.label not in NAME_LABELS:
                     continue
-                words = _words(sentence.tokens, span)
                 weight = 1.0 if span.score is None else span.score
-                votes[words][span.label] += weight
-                if span.label == "PER" and len(words) > 1:
-                    for word in words:
+                votes[span.text][span.label] += weight
+                if span.label == "PER" and " " in span.text:
+                    for word in span.text.split():
                         if _is_name_word(word):
-                            votes[(word,)]["PER"] += weight * self.part_weight
-        winners = {words: _winner(counts) for words, counts in votes.items()}
-        longest = max((len(w) for w in winners), default=0)
-        result = []
-        for sentence, spans in zip(sentences, entities, strict=True):
-            spans = [self._relabel(sentence, span, winners) for span in spans]
-            spans = self._spread(sentence, spans, winners, longest)
-            if sentence.index == 0:
-                spans = self._dateline(sentence, spans)
-            result.append(sorted(spans, key=lambda s: s.start))
-        return result
+                            votes[word]["PER"] += weight * self.part_weight
+        winners = {text: won for text, counts in votes.items() if (won := _winner(counts)) is not None}
+        contested = {text for text, counts in votes.items() if len(counts) > 1 and text in winners}
+        # names to look for in untagged text, longest first (a longer name wins over its parts)
+        spread = sorted((text for text, (label, _) in winners.items()
+                         if label in SPREAD_LABELS and _may_start_name(text.split(" ", 1)[0])),
+                        key=lambda text: (-len(text), text))
+        for i in range(first, stop):
+            sentence, spans = sentences[i], out[i]
+            changed = False
+            if contested and any(span.text in contested for span in spans):
+                spans = [self._relabel(span, winners) if span.text in contested else span for span in spans]
+                changed = True
+            present = [text for text in spread if text in sentence.text]
+            if present and (added := self._spread(sentence, spans, present, winners)):
+                spans = spans + added
+                changed = True
+            if sentence.index == 0 and (dated := self._dateline(sentence, spans)) is not spans:
+                spans = dated
+                changed = True
+            if changed:
+                out[i] = sorted(spans, key=lambda s: s.start)
 
-    def _relabel(self, sentence: Sentence, span: Span,
-                 winners: dict[tuple[str, ...], tuple[str, float] | None]) -> Span:
+    def _relabel(self, span: Span, winners: dict[str, tuple[str, float]]) -> Span:
         if span.label not in NAME_LABELS or (span.score is not None and span.score >= self.keep_above):
             return span
-        words = _words(sentence.tokens, span)
-        won = winners.get(words)
+        won = winners.get(span.text)
         if won is None or won[0] == span.label:
             return span
         return replace(span, label=won[0], source=self.name, score=won[1])
 
-    def _spread(self, sentence: Sentence, spans: list[Span],
-                winners: dict[tuple[str, ...], tuple[str, float] | None], longest: int) -> list[Span]:
-        tokens = sentence.tokens
-        covered = [False] * len(tokens)
-        for span in spans:
-            for k, token in enumerate(tokens):
-                if token.start < span.end and span.start < token.end:
-                    covered[k] = True
+    def _spread(self, sentence: Sentence, spans: list[Span], present: list[str],
+                winners: dict[str, tuple[str, float]]) -> list[Span]:
+        """Spans for the untagged, whole-token mentions in the sentence of the names `present` in its text."""
+        taken = [(s.start, s.end) for s in spans]
         added: list[Span] = []
-        i = 0
-        while i < len(tokens):
-            found = None
-            if not covered[i] and _may_start_name(tokens[i].text):
-                for size in range(min(longest, len(tokens) - i), 0, -1):
-                    if any(covered[i : i + size]):
-                        continue
-                    won = winners.get(tuple(t.text for t in tokens[i : i + size]))
-                    if won is not None and won[0] in SPREAD_LABELS:
-                        found = (size, won)
-                        break
-            if found is None:
-                i += 1
-                continue
-            size, (label, share) = found
-            start, end = tokens[i].start, tokens[i + size - 1].end
-            added.append(Span(start, end, label, sentence.text[start:end], self.name, share))
-            i += size
-        return spans + added
+        starts: set[int] | None = None
+        ends: set[int] = set()
+        for text in present:
+            at = sentence.text.find(text)
+            while at != -1:
+                end = at + len(text)
+                if all(end <= a or at >= b for a, b in taken):  # most mentions are tagged already
+                    if starts is None:
+                        starts, ends = {t.start for t in sentence.tokens}, {t.end for t in sentence.tokens}
+                    if at in starts and end in ends:
+                        label, share = winners[text]
+                        added.append(Span(at, end, label, text, self.name, share))
+                        taken.append((at, end))
+                at = sentence.text.find(text, end)
+        return added
 
     def _dateline(self, sentence: Sentence, spans: list[Span]) -> list[Span]:
         tokens = sentence.tokens
@@ -126,12 +125,10 @@ class DocumentConsistency:
         return [*spans, Span(start, stop, "LOC", sentence.text[start:stop], self.name, None)]
 
 
-def _words(tokens: Sequence[Token], span: Span) -> tuple[str, ...]:
-    return tuple(t.text for t in tokens if span.start <= t.start and t.end <= span.end)
-
-
 def _winner(counts: dict[str, float]) -> tuple[str, float] | None:
     """The label with the most weight and its share of the vote; None on a tie."""
+    if len(counts) == 1:
+        return next(iter(counts)), 1.0
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None

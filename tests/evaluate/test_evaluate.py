@@ -94,3 +94,28 @@ def test_cli_eval_events_bad_gold(tmp_path: Path) -> None:
     gold.write_text('{"text": "x"}\n', encoding="utf-8")
     result = runner.invoke(app, ["eval", "events", str(gold)])
     assert result.exit_code == 2 and "events.jsonl:1: expected" in result.output
+
+
+class _Scored:
+    """Proposes fixed spans with scores on the sentence "Joko tiba di Jakarta ."."""
+
+    name = "model:scored"
+
+    def tag(self, sentences: list) -> list:  # type: ignore[type-arg]
+        from builder.core.records import Span
+
+        return [[Span(0, 4, "PER", "Joko", self.name, 0.95), Span(10, 20, "LOC", "di Jakarta", self.name, 0.6)]
+                for _ in sentences]
+
+
+def test_span_scores_get_a_reliability_table_and_calibration_error() -> None:
+    from builder.ner.conll import TaggedSentence
+
+    gold = [TaggedSentence(("Joko", "tiba", "di", "Jakarta", "."), ("B-PER", "O", "O", "B-LOC", "O"))]
+    report = evaluate_ner(gold, [_Scored()])
+    rows = {(r["from"], r["to"]): (r["predictions"], r["correct"], r["mean_score"]) for r in report.reliability}
+    assert rows[(0.5, 0.7)] == (1, 0.0, 0.6)  # "di Jakarta": wrong boundary
+    assert rows[(0.9, 1.0)] == (1, 1.0, 0.95)  # Joko as PER: right
+    assert sum(n for n, _, _ in rows.values()) == 2
+    assert report.calibration_error == round((0.6 + 0.05) / 2, 4)
+    assert report.to_json()["calibration_error"] == report.calibration_error
