@@ -187,7 +187,7 @@ class EntityLexicon:
         word_labels: dict[str, Counter[str]] = defaultdict(Counter)
         for tokens, tags in sentences:
             lowers = [unicodedata.normalize("NFC", t).lower() for t in tokens]
-            for start, end, label in _entities(tags):
+            for start, end, label in entity_ranges(tags):
                 entity_labels[" ".join(lowers[start:end])][label] += 1
             for word, tag in zip(lowers, tags, strict=True):
                 word_labels[word][tag[2:] or "O"] += 1
@@ -235,7 +235,7 @@ def lexicon_model_name(path: Path) -> str | None:
     return None
 
 
-def _entities(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+def entity_ranges(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     """(start, end, label) token ranges of the IOB2 entities in tags."""
     out: list[tuple[int, int, str]] = []
     for i, tag in enumerate(tags):

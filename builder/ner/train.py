@@ -20,7 +20,7 @@ from seqeval.scheme import IOB2
 from builder.core.metrics import calibration_error, reliability
 from builder.ner.conll import DEFAULT_LABEL_MAP, TaggedSentence, read_conll
 from builder.ner.crf import LABELS, MODEL_FILE, MODEL_NAME, CrfNerModel, lexicon_path
-from builder.ner.features import EntityLexicon, _entities, sentence_features
+from builder.ner.features import EntityLexicon, entity_ranges, sentence_features
 from builder.ner.harmonise import GUIDELINE_CORPUS, ConventionMap, agreement
 from builder.workspace.parts import atomic_path, atomic_write
 
@@ -278,9 +278,9 @@ def span_reliability(model: CrfNerModel, examples: Sequence[Example]) -> list[di
     marginal of its tokens, as the pre-labeller scores it)."""
     scored: list[tuple[float, bool]] = []
     for example, tagged in zip(examples, model.predict([list(e.sentence.tokens) for e in examples]), strict=True):
-        truth = set(_entities(example.sentence.tags))
+        truth = set(entity_ranges(example.sentence.tags))
         scored += [(min(tagged.scores[start:end]), (start, end, label) in truth)
-                   for start, end, label in _entities(tagged.tags)]
+                   for start, end, label in entity_ranges(tagged.tags)]
     return reliability(scored)
 
 

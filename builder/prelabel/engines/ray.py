@@ -98,7 +98,9 @@ def prelabel_with_ray(workspace: Workspace, factory: Callable[[], Prelabeller], 
         # Fewer bookkeeping calls: on a small machine Ray's helper processes compete with the actors.
         context.enable_get_object_locations_for_metrics = False
         context.enable_per_node_metrics = False
-        groups = [{"part": part, "row_group": g} for part in files for g in range(pq.read_metadata(part).num_row_groups)]
+        # one item per row group: a row group holds whole articles (ingest writes them so)
+        groups = [{"part": part, "row_group": g}
+                  for part in files for g in range(pq.read_metadata(part).num_row_groups)]
         dataset = ray.data.from_items(groups, override_num_blocks=len(groups))
         labelled = dataset.map_batches(PrelabelActor, fn_constructor_args=(factory, done, batch_size), batch_size=1,
                                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
