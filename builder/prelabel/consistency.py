@@ -17,6 +17,7 @@ Spans it changes or adds carry its own name as their source, so a release can te
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -67,6 +68,11 @@ class DocumentConsistency:
         spread = sorted((text for text, (label, _) in winners.items()
                          if label in SPREAD_LABELS and _may_start_name(text.split(" ", 1)[0])),
                         key=lambda text: (-len(text), text))
+        if any(" " not in text for text in spread):
+            # a single word the article also writes in lower case is a common word ("Presiden" and
+            # "presiden"), not a name: it is not spread even if it was once inside a name's span
+            article = "\n".join(sentences[i].text for i in range(first, stop))
+            spread = [text for text in spread if " " in text or not _in_lower_case(text, article)]
         for i in range(first, stop):
             sentence, spans = sentences[i], out[i]
             changed = False
@@ -144,6 +150,11 @@ def _is_name_word(word: str) -> bool:
 def _may_start_name(word: str) -> bool:
     """A capitalised word of 2+ letters, acronyms included ("PPP", "Nazarbayev")."""
     return len(word) >= 2 and word[0].isupper() and word.replace("-", "").isalpha()
+
+
+def _in_lower_case(word: str, text: str) -> bool:
+    """Whether `text` has `word` in lower case as a whole word."""
+    return re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", text) is not None
 
 
 def _is_upper_word(word: str) -> bool:

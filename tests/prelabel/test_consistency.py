@@ -154,3 +154,10 @@ def test_seed_page_errors_and_gold(seed_text: str, tmp_path: Path) -> None:
     assert {("ALMATY", "LOC"), ("Almaty", "LOC"), ("Tokayev", "PER"), ("Kassym-Jomart Tokayev", "PER")} <= spans
     assert ("Almaty", "PER") not in spans
     assert f1[True] > f1[False] and f1[True] >= 0.8
+
+
+def test_a_title_caught_inside_a_name_is_not_spread() -> None:
+    one = sentence("Kata Presiden Joko Widodo di Jakarta.")
+    two = sentence("Presiden tiba di kediaman presiden, kata Widodo.")
+    out = DocumentConsistency().apply([one, two], [[span(one, "Presiden Joko Widodo", "PER")], []])
+    assert shown(out[1]) == [("Widodo", "PER", True)]  # "Presiden" is written in lower case too
