@@ -154,7 +154,8 @@ def _may_start_name(word: str) -> bool:
 
 def _in_lower_case(word: str, text: str) -> bool:
     """Whether `text` has `word` in lower case as a whole word."""
-    return re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", text) is not None
+    lower = word.lower()
+    return lower in text and re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
 
 
 def _is_upper_word(word: str) -> bool:
