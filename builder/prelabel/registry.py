@@ -1,5 +1,6 @@
 """Taggers by name, and the default pre-labeller: DATE rules, the CRF model (the place gazetteer only
-when asked), one label per name in each article, the event model. Each tagger carries its versioned name (rule:date.v1, model:id_news.ner.crf.v2,
+when asked), one label per name in each article, the event model. Each tagger carries its versioned
+name (rule:date.v1, model:id_news.ner.crf.v2,
 gazetteer:places.v1, model:id_news.events.v2, lexicon:events.v1) into every span it proposes."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ENTITY_TAGGERS: dict[str, Callable[[TaggerOptions], EntityTagger]] = {
 #: The entity taggers the pre-labeller and `builder eval ner` use unless told otherwise. The gazetteer is
 #: left out: it tags every country LOC, also where it is a modifier or an actor ("serangan Israel"),
 #: which the annotation guideline leaves untagged; on idner-news-2k's dev sentences it cost 0.017 to
-#: 0.026 micro-F1 on top of the model (see the model card and issue 13's note).
+#: 0.026 micro-F1 on top of the model (issue 13's note; `make bench` reports F1 with these taggers).
 DEFAULT_ENTITY_TAGGERS: tuple[str, ...] = ("date", "model")
 
 
