@@ -53,7 +53,8 @@ def event_tagger(options: TaggerOptions, schema: Schema) -> EventTagger:
 
 
 def default_prelabeller(schema: Schema, options: TaggerOptions = TaggerOptions(), *,
-                        gazetteer: bool = False, consistency: bool = True) -> Prelabeller:
+                        gazetteer: bool = "gazetteer" in DEFAULT_ENTITY_TAGGERS,
+                        consistency: bool = True) -> Prelabeller:
     """Taggers in priority order (an earlier tagger wins an overlap): dates, model, [gazetteer]; then the
     entity spans of each article made consistent (builder/prelabel/consistency.py); events."""
     model = CrfEntityTagger.from_path(options.model_path)
