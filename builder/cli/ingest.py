@@ -82,7 +82,7 @@ def ingest(
             if held.note:
                 err.print(f"[yellow]note:[/yellow] {held.note}", highlight=False, soft_wrap=True)
             Workspace(workspace).check()
-    factory = (prelabeller_factory(None, workspace_tagger_options(Workspace(workspace), TaggerOptions()), False)
+    factory = (prelabeller_factory(None, workspace_tagger_options(Workspace(workspace), TaggerOptions()))
                if prelabel else None)
     with progress() as bar:
         task = bar.add_task("Ingesting", total=len(files), current="")

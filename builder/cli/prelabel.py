@@ -23,15 +23,16 @@ if TYPE_CHECKING:
     from builder.workspace.summary import PrelabelSummary
 
 
-def prelabeller_factory(schema: Path | None, options: TaggerOptions, gazetteer: bool,
+def prelabeller_factory(schema: Path | None, options: TaggerOptions, gazetteer: bool | None = None,
                         consistency: bool = True) -> Callable[[], Prelabeller]:
-    """The default pre-labeller's factory, built once here so a bad option fails clearly, not in a worker."""
+    """The default pre-labeller's factory, built once here so a bad option fails clearly, not in a worker.
+    `gazetteer` None: the registry's default (DEFAULT_ENTITY_TAGGERS)."""
     from builder.core.schema import SchemaError, load_schema
     from builder.prelabel.registry import default_prelabeller
 
     try:
-        factory = partial(default_prelabeller, load_schema(schema), options, gazetteer=gazetteer,
-                          consistency=consistency)
+        chosen = {} if gazetteer is None else {"gazetteer": gazetteer}
+        factory = partial(default_prelabeller, load_schema(schema), options, consistency=consistency, **chosen)
         factory()
     except (SchemaError, FileNotFoundError, ValueError) as error:
         raise fail(f"[red]Cannot set up the pre-labeller:[/red] {error}", 2) from None

@@ -14,12 +14,12 @@ from pathlib import Path
 from builder.learn.gold import WORKSPACE_SOURCE, GoldSet, tagged
 from builder.learn.scores import MICRO, Scores, clean
 from builder.ner.crf import LABELS, CrfNerModel
+from builder.ner.harmonise import GUIDELINE_CORPUS, Pair
 from builder.ner.train import (
     CORPORA,
     CrfParams,
     Example,
     NerCorpus,
-    Pair,
     convention_pairs,
     deduplicate,
     evaluate,
@@ -98,7 +98,7 @@ def train_ner_model(data: NerData, path: Path, name: str, options: NerOptions, *
     (human-corrected, so already in the guideline) weighted like the guideline set."""
     public = guideline_training_set(data.public_train, data.pairs, options.corpora).sentences
     gold: Sequence[Example] = [] if public_only else data.gold_train
-    weight = max((c.weight for c in options.corpora), default=1)
+    weight = next((c.weight for c in options.corpora if c.name == GUIDELINE_CORPUS), 1)
     train_crf([*public, *(e.sentence for e in gold for _ in range(weight))], path, options.params,
               seed=options.seed, name=name)
 

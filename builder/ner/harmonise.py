@@ -31,6 +31,8 @@ from builder.ner.features import sentence_features
 #: The set whose annotation guideline every training sentence is brought to.
 GUIDELINE_CORPUS = "idner-news-2k"
 _PAD = "<pad>"
+#: (guideline annotation, another set's annotation) of the same sentence.
+Pair = tuple[TaggedSentence, TaggedSentence]
 
 
 def mapping_features(tokens: Sequence[str], tags: Sequence[str]) -> list[list[str]]:
@@ -53,7 +55,7 @@ class ConventionMap:
     model: bytes
 
     @classmethod
-    def learn(cls, pairs: Sequence[tuple[TaggedSentence, TaggedSentence]], *, max_iterations: int = 150) -> ConventionMap:
+    def learn(cls, pairs: Sequence[Pair], *, max_iterations: int = 150) -> ConventionMap:
         """Learn from (guideline sentence, the same sentence in the other set) pairs."""
         if not pairs:
             raise ValueError(
@@ -83,7 +85,7 @@ class ConventionMap:
                 tagger.close()
 
 
-def agreement(pairs: Sequence[tuple[TaggedSentence, TaggedSentence]], convention: ConventionMap) -> dict[str, float]:
+def agreement(pairs: Sequence[Pair], convention: ConventionMap) -> dict[str, float]:
     """Strict micro-F1 of the other set's tags against the guideline's, as they are and once rewritten."""
     gold = [list(g.tags) for g, _ in pairs]
     before = [list(o.tags) for _, o in pairs]
@@ -93,5 +95,3 @@ def agreement(pairs: Sequence[tuple[TaggedSentence, TaggedSentence]], convention
         "before": round(float(f1_score(gold, before, mode="strict", scheme=IOB2)), 4),
         "after": round(float(f1_score(gold, after, mode="strict", scheme=IOB2)), 4),
     }
-
-

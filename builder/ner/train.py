@@ -21,7 +21,7 @@ from builder.core.metrics import calibration_error, reliability
 from builder.ner.conll import DEFAULT_LABEL_MAP, TaggedSentence, read_conll
 from builder.ner.crf import LABELS, MODEL_FILE, MODEL_NAME, CrfNerModel, lexicon_path
 from builder.ner.features import EntityLexicon, entity_ranges, sentence_features
-from builder.ner.harmonise import GUIDELINE_CORPUS, ConventionMap, agreement
+from builder.ner.harmonise import GUIDELINE_CORPUS, ConventionMap, Pair, agreement
 from builder.workspace.parts import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
@@ -176,8 +176,6 @@ def split_examples(
         )
     return train, dev
 
-
-Pair = tuple[TaggedSentence, TaggedSentence]
 
 
 def convention_pairs(raw: Sequence[Example], guideline: Sequence[Example]) -> list[Pair]:
